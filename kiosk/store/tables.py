@@ -1,0 +1,253 @@
+"""TinyDB tables that know which documents changed, keep in-memory indexes, and commit together.
+
+Stock TinyDB copies the whole table twice per write and finds documents by scanning them all.
+``TrackedTable`` runs TinyDB's own updaters on the live table through a dict that records every
+key it touches, so a commit carries only those documents, and keeps hash indexes (value ->
+doc ids) current from the same list. ``KioskDB.transaction()`` gathers the changes of several
+writes into one journal line: all of them are durable, or none (the in-memory state is rolled
+back from the originals saved on first touch).
+
+Depends on TinyDB 4.9.0 internals (``Table._update_table``, ``_next_id``): the version is pinned
+and tests/test_store_*.py compare every operation with TinyDB's own MemoryStorage.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from kiosk.store.journal import Change, JournalStorage
+
+KeyFn = Callable[[dict], object]
+
+
+class _Touching(dict):
+    """The live table seen by a TinyDB updater: remembers each key it reads, writes or removes."""
+
+    def __init__(self, live: dict, on_touch: Callable[[int, dict | None], None]):
+        super().__init__()
+        self.live = live
+        self.on_touch = on_touch
+        self.touched: list[int] = []
+        self._seen: set[int] = set()
+
+    def _touch(self, key: int) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            self.touched.append(key)
+            self.on_touch(key, self.live.get(key))
+
+    def __getitem__(self, key):
+        self._touch(key)
+        return self.live[key]
+
+    def __setitem__(self, key, value):
+        self._touch(key)
+        self.live[key] = value
+
+    def __delitem__(self, key):
+        self._touch(key)
+        del self.live[key]
+
+    def pop(self, key, *default):
+        self._touch(key)
+        return self.live.pop(key, *default)
+
+    def __contains__(self, key):
+        return key in self.live
+
+    def clear(self):
+        for key in list(self.live):
+            self._touch(key)
+        self.live.clear()
+
+    def __iter__(self):
+        return iter(self.live)
+
+    def __len__(self):
+        return len(self.live)
+
+    def keys(self):
+        return self.live.keys()
+
+    def items(self):
+        for key in list(self.live):
+            yield key, self[key]
+
+    def values(self):
+        for key in list(self.live):
+            yield self[key]
+
+
+class Index:
+    """value -> doc ids for one key function; ``None`` keys are not indexed."""
+
+    def __init__(self, key: KeyFn):
+        self.key = key
+        self.by_value: dict[object, set[int]] = {}
+        self.by_id: dict[int, object] = {}
+
+    def rebuild(self, docs: dict[int, dict]) -> None:
+        self.by_value.clear()
+        self.by_id.clear()
+        for doc_id, doc in docs.items():
+            self.update(doc_id, doc)
+
+    def update(self, doc_id: int, doc: dict | None) -> None:
+        old = self.by_id.pop(doc_id, None)
+        if old is not None:
+            ids = self.by_value.get(old)
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self.by_value[old]
+        value = self.key(doc) if doc is not None else None
+        if value is not None:
+            self.by_id[doc_id] = value
+            self.by_value.setdefault(value, set()).add(doc_id)
+
+
+class TrackedTable(Table):
+    """A TinyDB table whose writes cost O(changed documents) and whose lookups use indexes."""
+
+    def __init__(self, storage: JournalStorage, name: str, db: KioskDB, **kwargs):
+        super().__init__(storage, name, **kwargs)
+        self.db = db
+        self.indexes: dict[str, Index] = {}
+
+    def _live(self) -> dict[int, dict]:
+        return self._storage.read().setdefault(self.name, {})
+
+    def _read_table(self):
+        return self._live()
+
+    def _update_table(self, updater):
+        live = self._live()
+        view = _Touching(live, lambda key, doc: self.db._remember(self.name, key, doc))
+        with self.db.transaction():
+            updater(view)
+            changes = [(self.name, key, live.get(key)) for key in view.touched]
+            self.db._pending.extend(changes)
+            self._reindex(view.touched)
+        self.clear_cache()
+
+    def _reindex(self, doc_ids) -> None:
+        if not self.indexes:
+            return
+        live = self._live()
+        for doc_id in doc_ids:
+            doc = live.get(doc_id)
+            for index in self.indexes.values():
+                index.update(doc_id, doc)
+
+    # -- indexes ---------------------------------------------------------------------------
+    def create_index(self, name: str, key: KeyFn | str) -> None:
+        fn = (lambda doc, field=key: doc.get(field)) if isinstance(key, str) else key
+        index = Index(fn)
+        index.rebuild(self._live())
+        self.indexes[name] = index
+
+    def rebuild_indexes(self) -> None:
+        for index in self.indexes.values():
+            index.rebuild(self._live())
+
+    def lookup(self, index: str, value) -> list[Document]:
+        """Documents whose index key equals ``value``, without scanning the table."""
+        live = self._live()
+        ids = self.indexes[index].by_value.get(value, ())
+        return [Document(live[i], i) for i in sorted(ids) if i in live]
+
+    def lookup_one(self, index: str, value) -> Document | None:
+        found = self.lookup(index, value)
+        return found[0] if found else None
+
+    def count_by(self, index: str, value) -> int:
+        return len(self.indexes[index].by_value.get(value, ()))
+
+    def index_values(self, index: str) -> Iterator[object]:
+        return iter(self.indexes[index].by_value)
+
+    def put(self, doc_id: int, doc: dict) -> None:
+        """Replace (or create) one document by id."""
+
+        def updater(table):
+            table[doc_id] = dict(doc)
+
+        self._update_table(updater)
+
+
+class KioskDB(TinyDB):
+    """TinyDB over a ``JournalStorage`` with tracked tables and transactions."""
+
+    table_class = TrackedTable
+
+    def __init__(self, storage: JournalStorage):
+        self._pending: list[Change] = []
+        self._originals: dict[tuple[str, int], dict | None] = {}
+        self._depth = 0
+        super().__init__(storage=_Given(storage))
+
+    def table(self, name: str, **kwargs) -> TrackedTable:
+        if name in self._tables:
+            return self._tables[name]
+        table = self.table_class(self.storage, name, self, **kwargs)
+        self._tables[name] = table
+        return table
+
+    def _remember(self, table: str, doc_id: int, doc: dict | None) -> None:
+        key = (table, doc_id)
+        if key not in self._originals:
+            self._originals[key] = copy.deepcopy(doc)
+
+    @contextmanager
+    def transaction(self):
+        """Everything written inside is committed as one journal line, or not at all."""
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._rollback()
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self.storage.commit(self._pending)
+            except BaseException:
+                self._rollback()
+                raise
+            self._pending = []
+            self._originals = {}
+
+    def _rollback(self) -> None:
+        touched_tables = set()
+        tables = self.storage.read()
+        for (name, doc_id), doc in self._originals.items():
+            live = tables.setdefault(name, {})
+            if doc is None:
+                live.pop(doc_id, None)
+            else:
+                live[doc_id] = doc
+            touched_tables.add(name)
+        for name in touched_tables:
+            table = self.table(name)
+            table.rebuild_indexes()
+            table.clear_cache()
+            table._next_id = None
+        self._pending = []
+        self._originals = {}
+
+
+class _Given:
+    """Lets TinyDB's constructor accept an already built storage instance."""
+
+    def __init__(self, storage: JournalStorage):
+        self.storage = storage
+
+    def __call__(self, *args, **kwargs) -> JournalStorage:
+        return self.storage
