@@ -164,16 +164,16 @@ def _describe(err) -> str:
     return f"{field}: {err['msg']}"
 
 
-def render_identity(identity: Identity, *, include_token: bool = True) -> str:
+def render_identity(identity: Identity, *, include_token: bool = True, header: bool = True) -> str:
     """The identity as a commented TOML file that :func:`parse_identity` reads back."""
     data = identity.model_dump(exclude_none=True)
     if not include_token:
         data.pop("enrolment_token")
-    header = (
+    comment = (
         "# Bannalai kiosk identity. Copy this file, unchanged, onto the SD card's boot drive\n"
         f"# as {BOOT_FILE_NAME}. The enrolment token works once; keep the file private.\n"
     )
-    return header + tomli_w.dumps(data)
+    return (comment if header else "") + tomli_w.dumps(data)
 
 
 def new_enrolment_token() -> str:

@@ -1,0 +1,69 @@
+"""First-boot commands run by systemd units (and by technicians checking a kiosk).
+
+``import-identity``   bannalai-identity.service: FAT boot drive -> data partition, token removed
+``provisioning-state`` prints whether the kiosk is provisioned and why not (exit 3 when not)
+``time-source``       bannalai-time-source.service: point timesyncd at the hub's NTP server
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kiosk.commands._common import print_json, settings_from
+
+
+def register(subparsers, parent) -> None:
+    p = subparsers.add_parser(
+        "import-identity",
+        parents=[parent],
+        help="import kiosk-identity.toml from the boot partition (first boot)",
+    )
+    p.add_argument(
+        "--boot-dir",
+        default="/boot/firmware",
+        help="where the FAT boot partition is mounted (default: /boot/firmware)",
+    )
+    p.set_defaults(func=_import_identity)
+
+    p = subparsers.add_parser(
+        "provisioning-state",
+        parents=[parent],
+        help="is this kiosk provisioned? (exit 3 and the reason when not)",
+    )
+    p.set_defaults(func=_provisioning_state)
+
+    p = subparsers.add_parser(
+        "time-source",
+        parents=[parent],
+        help="write a timesyncd drop-in that takes the time from the hub",
+    )
+    p.add_argument("--out", default=None, help="drop-in path (default: under /run/systemd)")
+    p.set_defaults(func=_time_source)
+
+
+def _import_identity(args) -> int:
+    from kiosk.firstboot import import_identity
+
+    result = import_identity(settings_from(args), Path(args.boot_dir))
+    stream = sys.stdout if result.ok else sys.stderr
+    print(("" if result.ok else "error: ") + result.reason, file=stream)
+    return 0 if result.ok else 2
+
+
+def _provisioning_state(args) -> int:
+    from kiosk.firstboot import provisioning_state
+
+    ok, reason = provisioning_state(settings_from(args))
+    print_json({"ok": ok, "reason": reason})
+    return 0 if ok else 3
+
+
+def _time_source(args) -> int:
+    from kiosk.firstboot import TIMESYNCD_DROPIN, load_identity, timesyncd_config, write_atomically
+
+    identity = load_identity(settings_from(args))
+    out = Path(args.out) if args.out else TIMESYNCD_DROPIN
+    write_atomically(out, timesyncd_config(identity).encode(), mode=0o644)
+    print(f"time source: {out}")
+    return 0
