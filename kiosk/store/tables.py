@@ -125,6 +125,17 @@ class TrackedTable(Table):
     def _read_table(self):
         return self._live()
 
+    def get(self, cond=None, doc_id=None, doc_ids=None):
+        # The live tables are keyed by int; TinyDB's own get() looks up str keys.
+        live = self._live()
+        if doc_id is not None:
+            raw = live.get(int(doc_id))
+            return None if raw is None else Document(raw, int(doc_id))
+        if doc_ids is not None:
+            wanted = {int(i) for i in doc_ids}
+            return [Document(doc, i) for i, doc in live.items() if i in wanted]
+        return super().get(cond)
+
     def _update_table(self, updater):
         live = self._live()
         view = _Touching(live, lambda key, doc: self.db._remember(self.name, key, doc))
