@@ -45,6 +45,11 @@ class FakeSource:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
 
+    @property
+    def idle(self) -> bool:
+        """Every pushed read has been offered."""
+        return not self._queue.unfinished_tasks
+
     def drain(self, timeout: float = 2.0) -> None:
         """Wait until every pushed read has been offered (for tests)."""
         deadline = time.monotonic() + timeout
