@@ -64,6 +64,8 @@ def _time_source(args) -> int:
 
     identity = load_identity(settings_from(args))
     out = Path(args.out) if args.out else TIMESYNCD_DROPIN
+    # timesyncd reads it as its own user: world-readable folder and file.
+    out.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     write_atomically(out, timesyncd_config(identity).encode(), mode=0o644)
     print(f"time source: {out}")
     return 0
