@@ -78,8 +78,10 @@ class Library:
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
-    def open(cls, settings: Settings, clock: Clock | None = None) -> Library:
-        store = Store.open(settings.paths.store, compact_bytes=settings.compact_journal_bytes)
+    def open(cls, settings: Settings, clock: Clock | None = None, io=None) -> Library:
+        store = Store.open(
+            settings.paths.store, compact_bytes=settings.compact_journal_bytes, io=io
+        )
         return cls(settings, store, clock or Clock())
 
     @staticmethod

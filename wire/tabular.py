@@ -100,19 +100,35 @@ def _csv_rows(path: Path) -> Iterable[list[str]]:
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[str]]:
+    """Cell values as text; a formula with no saved result comes through as its text, unevaluated."""
     from openpyxl import load_workbook  # only needed for spreadsheets
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        values = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise TableRefused(f"{path.name} is not a readable XLSX file: {exc}") from exc
     try:
-        sheet = book.worksheets[0]
+        rows = zip(
+            values.worksheets[0].iter_rows(values_only=True),
+            formulas.worksheets[0].iter_rows(values_only=True),
+            strict=False,
+        )
         return [
-            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+            [_cell_text(v if v is not None else f) for v, f in zip(vrow, frow, strict=False)]
+            for vrow, frow in rows
         ]
     finally:
-        book.close()
+        values.close()
+        formulas.close()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _with_header(raw_rows, name: str):

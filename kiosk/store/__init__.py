@@ -29,12 +29,13 @@ class Store:
         self.opened_at = time.monotonic()
 
     @classmethod
-    def open(cls, folder: Path | str, compact_bytes: int = 8 * 1024 * 1024) -> Store:
+    def open(cls, folder: Path | str, compact_bytes: int = 8 * 1024 * 1024, io=None) -> Store:
+        """Open (creating if needed) and lock the store; ``io`` lets tests record file calls."""
         folder = Path(folder)
         lock = StoreLock(folder)
         lock.acquire()
         try:
-            storage = JournalStorage(folder, compact_bytes=compact_bytes)
+            storage = JournalStorage(folder, compact_bytes=compact_bytes, io=io)
             store = cls(folder, storage, lock)
             for name in TABLES:
                 table = store.table(name)

@@ -100,9 +100,11 @@ class JournalStorage(Storage):
         self.bytes_written = 0
         self.tables: Tables = {}
         self._load()
-        self._fd = self.io.open(
-            str(self.folder / JOURNAL), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
-        )
+        journal = self.folder / JOURNAL
+        created = not journal.exists()
+        self._fd = self.io.open(str(journal), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if created:
+            self.io.fsync_dir(str(self.folder))  # or a power cut may lose the file's name
 
     # -- TinyDB's Storage interface -------------------------------------------------------
     def read(self) -> Tables:
