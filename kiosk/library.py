@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -104,6 +105,13 @@ class Library:
                     store.set_meta("identity", wanted)
         finally:
             store.close()
+
+    @contextmanager
+    def locked(self):
+        """Hold the library for a multi-step change made outside this class (MARC import,
+        label-printed marks); open ``store.transaction()`` inside it."""
+        with self._lock:
+            yield self
 
     @_locked
     def close(self) -> None:
