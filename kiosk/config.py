@@ -77,8 +77,11 @@ class Settings:
     symbologies: tuple[str, ...] = ("code128", "code39", "ean13", "qr")
     scanner_evdev: str = ""  # device path or name of a USB wedge scanner, "" = none
     camera: int = -1  # camera index, -1 = no camera
-    compact_journal_bytes: int = 8 * 1024 * 1024
+    compact_journal_bytes: int = 4 * 1024 * 1024  # idle compaction threshold
     staff_pin_hash: str = ""
+    # The screen: fullscreen on the device; a developer's settings.toml says false for a window.
+    fullscreen: bool = True
+    window_size: tuple[int, int] = (1024, 600)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -106,12 +109,36 @@ class Settings:
         clean = {}
         for key, value in changes.items():
             if key in known:
-                clean[key] = tuple(value) if key == "symbologies" else value
+                clean[key] = tuple(value) if key in ("symbologies", "window_size") else value
             else:
                 extra[key] = value
         new = replace(self, extra=extra, **clean)
         if new.role not in ROLES:
             raise KioskError(f"role must be one of {', '.join(ROLES)}, not {new.role!r}")
         if new.language not in LANGUAGES:
-            raise KioskError(f"language must be one of {', '.join(LANGUAGES)}, not {new.language!r}")
+            raise KioskError(
+                f"language must be one of {', '.join(LANGUAGES)}, not {new.language!r}"
+            )
         return new
+
+    def save(self) -> None:
+        """Write ``settings.toml`` atomically (temp file, fsync, rename) with every known field."""
+        import tomli_w
+
+        data = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("home", "extra")
+        }
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()} | self.extra
+        path = self.paths.settings_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        with open(tmp, "wb") as f:
+            f.write(tomli_w.dumps(data).encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,119 @@
+"""The touchscreen: ``run`` starts it; ``screenshot`` renders one screen to a PNG; ``set-pin``
+stores the staff PIN (hashed); ``prompts`` lists the recorded voice prompt keys.
+
+Kivy is imported only inside the handlers: every command imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from kiosk.commands._common import fail, settings_from
+
+
+def register(subparsers, parent) -> None:
+    p = subparsers.add_parser("run", parents=[parent], help="start the kiosk touchscreen app")
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser(
+        "screenshot", parents=[parent], help="render one screen headless to a PNG"
+    )
+    p.add_argument("--screen", default="home", help="home, lend, return, myloans, catalogue...")
+    p.add_argument("--lang", default="km", choices=("km", "en", "fr"))
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--scan", action="append", default=[], metavar="CODE", help="scan CODE first")
+    p.add_argument("--staff", action="store_true", help="as a signed-in staff member")
+    p.add_argument("--size", default="1024x600", help="window size, e.g. 800x480")
+    p.add_argument("--demo", action="store_true", help="use a throw-away home with the demo data")
+    p.set_defaults(func=cmd_screenshot)
+
+    p = subparsers.add_parser(
+        "set-pin", parents=[parent], help="set the staff PIN (read from stdin)"
+    )
+    p.set_defaults(func=cmd_set_pin)
+
+    p = subparsers.add_parser("prompts", parents=[parent], help="list the voice prompt keys")
+    p.set_defaults(func=cmd_prompts)
+
+
+def cmd_run(args) -> int:
+    settings = settings_from(args)
+    settings.paths.logs.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=settings.paths.logs / "kiosk-app.log", level=logging.INFO)
+    try:
+        from kiosk.app import run
+
+        return run(settings)
+    except Exception:
+        # Logged and non-zero: systemd restarts the kiosk (Restart=always).
+        text = traceback.format_exc()
+        logging.getLogger("kiosk.app").critical("crash:\n%s", text)
+        print(text, file=sys.stderr)
+        return 70
+
+
+def cmd_screenshot(args) -> int:
+    width, _, height = args.size.partition("x")
+    changes = {"fullscreen": False, "window_size": (int(width), int(height))}
+    if args.demo:
+        from kiosk.demohome import make_demo_home
+
+        settings = make_demo_home(Path(tempfile.mkdtemp(prefix="kiosk-demo-")), **changes)
+    else:
+        settings = settings_from(args).updated(**changes)
+    from kiosk.app import pump, screenshot, start
+
+    app = start(settings, sources=[])
+    pump(2)
+    if app.flow is not None:
+        app.flow.staff = args.staff
+        app.set_language(args.lang)
+        if args.screen not in app.screen_names():
+            return fail(f"no screen {args.screen!r}; screens: {', '.join(app.screen_names())}")
+        if not app.flow.go(args.screen):
+            app.flow.staff = True
+            app.flow.go(args.screen)
+        app.changed()
+        for code in args.scan:
+            app.handle_scan(_event(code))
+            pump(1)
+    pump(4)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    screenshot(args.out)
+    app.stop()
+    print(args.out)
+    return 0
+
+
+def _event(code: str):
+    import time
+
+    from kiosk.scanner import ScanEvent
+
+    return ScanEvent(code, "keyboard", "label", "screenshot", time.monotonic())
+
+
+def cmd_set_pin(args) -> int:
+    from kiosk.staffpin import hash_pin, valid_pin
+
+    pin = sys.stdin.readline().strip()
+    if not valid_pin(pin):
+        return fail("a PIN is 4 to 8 digits")
+    settings = settings_from(args)
+    settings.updated(staff_pin_hash=hash_pin(pin)).save()
+    print("staff PIN set")
+    return 0
+
+
+def cmd_prompts(args) -> int:
+    from kiosk.prompts import PROMPTS
+
+    folder = settings_from(args).paths.prompts
+    print(f"# one file per key in {folder}/<lang>/<key>.ogg (or .wav/.mp3), or {folder}/<key>.ogg")
+    for key, meaning in PROMPTS.items():
+        print(f"{key}\t{meaning}")
+    return 0

@@ -1,0 +1,109 @@
+"""What every screen shares: the screen base class and the common widgets (see ``base.kv``).
+
+``KioskScreen`` gives a screen its app, flow and library, refreshes it on entry and forwards
+scans to the flow. ``WrapLabel`` wraps Khmer at ICU line breaks; ``IconButton`` is a picture
+with a caption, big enough for a thumb; ``LineRow`` shows one scan's outcome.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk.screens.khmer_setup import measurer, wrap
+
+ICONS = Path(__file__).resolve().parent / "icons"
+OK_COLOUR = (0.18, 0.49, 0.2, 1)
+BAD_COLOUR = (0.78, 0.16, 0.16, 1)
+
+
+def icon(name: str) -> str:
+    return str(ICONS / f"{name}.png")
+
+
+class KioskScreen(Screen):
+    screen_name = ""
+    staff_only = False
+    title = StringProperty("")
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    @property
+    def flow(self):
+        return self.app.flow
+
+    @property
+    def library(self):
+        return self.app.library
+
+    def on_pre_enter(self, *args) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Draw the flow's current state; called after every change."""
+
+    def on_scan(self, event) -> None:
+        self.flow.scan(event.code)
+
+
+class WrapLabel(Label):
+    """A label whose ``source_text`` is wrapped at ICU line breaks to its width."""
+
+    source_text = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fbind("source_text", self._rewrap)
+        self.fbind("width", self._rewrap)
+        self.fbind("font_size", self._rewrap)
+        self._rewrap()
+
+    def _rewrap(self, *args) -> None:
+        width = self.width - 2 * self.padding[0] if isinstance(self.padding, list) else self.width
+        if width <= 1:
+            self.text = self.source_text
+            return
+        measure = measurer(float(self.font_size), self.font_name)
+        self.text = "\n".join(wrap(self.source_text, width, measure))
+
+
+class IconButton(ButtonBehavior, BoxLayout):
+    """A picture with a caption under it; ``background`` is the tile colour."""
+
+    icon = StringProperty("")
+    caption = StringProperty("")
+    icon_size = NumericProperty(96)
+    background = ListProperty([1, 1, 1, 1])
+    selected = BooleanProperty(False)
+
+
+class TextButton(ButtonBehavior, Label):
+    background = ListProperty([0.9, 0.88, 0.84, 1])
+    selected = BooleanProperty(False)
+
+
+class LineRow(BoxLayout):
+    ok = BooleanProperty(True)
+    title = StringProperty("")
+    detail = StringProperty("")
+
+
+class TopBar(BoxLayout):
+    title = StringProperty("")
+    countdown = StringProperty("")
+    show_home = BooleanProperty(True)
+
+
+def fill(container, widgets) -> None:
+    """Replace a container's children (rows of a list) in order."""
+    container.clear_widgets()
+    for widget in widgets:
+        container.add_widget(widget)

@@ -1,0 +1,35 @@
+"""Lend: scan the card, see the person and their books, scan books one after another."""
+
+from __future__ import annotations
+
+from kiosk.screens.base import KioskScreen, LineRow, fill
+from kiosk.screens.patron import loan_rows
+
+
+class LendScreen(KioskScreen):
+    screen_name = "lend"
+    staff_only = True
+
+    def refresh(self) -> None:
+        flow = self.flow
+        patron = flow.patron
+        self.ids.prompt.source_text = flow.message or flow._("Scan the card first.")
+        self.ids.name.text = patron.name if patron else ""
+        self.ids.block.source_text = patron.block if patron else ""
+        self.ids.loans_title.text = (
+            flow._("Books now: {count}", count=len(patron.loans)) if patron else ""
+        )
+        fill(self.ids.loans, loan_rows(flow, patron) if patron else [])
+        fill(
+            self.ids.lines,
+            [LineRow(ok=ln.ok, title=ln.title, detail=ln.detail) for ln in flow.lines],
+        )
+        self.ids.done.disabled = patron is None
+        self.ids.done.opacity = 1 if patron else 0.3
+
+    def done(self) -> None:
+        self.flow.finish()
+        self.app.changed()
+
+
+SCREEN = LendScreen

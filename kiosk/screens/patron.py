@@ -1,0 +1,16 @@
+"""Rows for a person's current loans, shared by Lend and My loans (not a screen)."""
+
+from __future__ import annotations
+
+from kiosk.screens.base import LineRow
+
+
+def loan_rows(flow, patron) -> list[LineRow]:
+    rows = []
+    for loan in patron.loans:
+        if loan.overdue:
+            detail = flow._("Late! It was due {due}", due=loan.due)
+        else:
+            detail = flow._("Bring it back by {due}", due=loan.due)
+        rows.append(LineRow(ok=not loan.overdue, title=loan.title, detail=detail))
+    return rows
