@@ -45,6 +45,8 @@ class Reader:
         self._images: dict[tuple, Future] = {}
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-render")
+        # fsync takes milliseconds: positions are written off the turn's path, in order
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="position-save")
         self.chapter, self.index = 0, 0
         self.anchor = self.resolve(self.state.position(package.content_id) or Position())
         self._show(self.anchor)
@@ -125,7 +127,9 @@ class Reader:
 
     def _moved(self) -> None:
         self.anchor = self.position()
-        self.state.save_position(self.package.content_id, self.anchor, self.book_progress())
+        self._saver.submit(
+            self.state.save_position, self.package.content_id, self.anchor, self.book_progress()
+        )
 
     # -- settings ----------------------------------------------------------------------------
     def set_font_size(self, size: int) -> None:
@@ -186,12 +190,16 @@ class Reader:
         """The current page as an RGBA picture (already rendered if it was prefetched)."""
         return self._future(self.chapter, self.index).result()
 
-    def prefetch(self) -> None:
-        """Render the previous and next pages in the background."""
+    def prefetch(self) -> list[Future]:
+        """Render the previous and next pages in the background (returns their futures)."""
+        futures = []
         for step in (1, -1):
             chapter, index = self._neighbour(step)
             if (chapter, index) != (self.chapter, self.index):
-                self._future(chapter, index)
+                futures.append(self._future(chapter, index))
+        return futures
 
     def close(self) -> None:
+        """Stop rendering and wait until the last position is on disk."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._saver.shutdown(wait=True)
