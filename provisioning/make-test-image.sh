@@ -16,8 +16,8 @@ out=$1
 disk_id=${DISK_ID:-0x6c6b0001}
 id_hex=${disk_id#0x}
 
-boot_start=8192 boot_sectors=$((40 * 2048))   # pi-gen: 4 MiB aligned, 512 MiB (smaller here)
-root_start=$((boot_start + boot_sectors)) root_sectors=$((48 * 2048))
+boot_start=8192 boot_sectors=$((36 * 2048))   # pi-gen: 4 MiB aligned, 512 MiB (FAT32 needs >= 33)
+root_start=$((boot_start + boot_sectors)) root_sectors=$((24 * 2048))
 total_sectors=$((root_start + root_sectors))
 
 work=$(mktemp -d)
