@@ -9,7 +9,8 @@ set -euo pipefail
 
 usage() { echo "usage: $0 kiosk|hub ROOT" >&2; exit 2; }
 [ $# -eq 2 ] || usage
-role=$1 root=${2%/}
+role=$1 root=$2
+[ "$root" = / ] || root=${root%/}
 case "$role" in kiosk|hub) ;; *) usage ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
 src=$here/systemd/$role
