@@ -145,7 +145,12 @@ def test_import_stores_identity_and_removes_token_from_boot(settings, boot):
     assert not (boot / BOOT_FILE_NAME).exists()
     receipt = (boot / RECEIPT_NAME).read_text()
     assert TOKEN not in receipt and "HMP07-K1" in receipt
-    assert provisioning_state(settings) == (True, f"provisioned as {result.reason[21:]}")
+    ok, reason = provisioning_state(settings)
+    assert (
+        ok
+        and reason
+        == "provisioned as kiosk HMP07-K1 of prison HMP07 (hub https://hub.prison.lan:8443)"
+    )
 
     again = import_identity(settings, boot)  # every later boot
     assert again.ok and not again.imported and again.reason.startswith("already provisioned")
