@@ -1,0 +1,85 @@
+"""Health, enrolment, push and pull: what a kiosk's sync thread calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+
+from hub.api.deps import HubDep, KioskDep
+from hub.app import describe_errors
+from hub.auth import enrol
+from hub.catalogue import pull
+from hub.errors import Invalid, TooLarge
+from hub.ingest import check_sender, ingest
+from wire import PROTOCOL_VERSION
+from wire.api import (
+    MAX_PULL_CHANGES,
+    EnrolRequest,
+    EnrolResponse,
+    Health,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+router = APIRouter()
+
+
+@router.get("/health", response_model=Health)
+def health(hub: HubDep) -> Health:
+    return Health(status="ok", hub_time=hub.now(), version=hub.version, protocol=PROTOCOL_VERSION)
+
+
+@router.post("/enrol", response_model=EnrolResponse)
+def enrol_kiosk(body: EnrolRequest, hub: HubDep) -> EnrolResponse:
+    kiosk, credential = hub.db.write(lambda conn: enrol(conn, body.token, body.kiosk_id, hub.now()))
+    return EnrolResponse(
+        kiosk_id=kiosk.kiosk_id, prison_id=kiosk.prison_id, credential=credential,
+        hub_time=hub.now(),
+    )  # fmt: skip
+
+
+@router.post("/push", response_model=PushResponse)
+async def push(request: Request, hub: HubDep, kiosk: KioskDep) -> PushResponse:
+    body = await read_limited(request, hub.settings.max_push_bytes)
+    try:
+        batch = PushRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise Invalid(describe_errors(exc.errors())) from None
+    check_sender(kiosk, batch)  # refuse before queueing for the writer
+    received = hub.now()
+    result = await asyncio.wrap_future(
+        hub.db.submit(lambda conn: ingest(conn, kiosk, batch, received))
+    )
+    return PushResponse(
+        acked=result.acked, applied=result.applied, duplicates=result.duplicates,
+        conflicts=result.conflicts, missing=result.missing, hub_time=hub.now(),
+    )  # fmt: skip
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes before reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge(f"body larger than {limit} bytes; send smaller batches")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"body larger than {limit} bytes; send smaller batches")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.get("/pull", response_model=PullResponse)
+def pull_changes(
+    hub: HubDep,
+    kiosk: KioskDep,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_CHANGES)] = MAX_PULL_CHANGES,
+) -> PullResponse:
+    limit = min(limit, hub.settings.pull_page)
+    return hub.db.read(lambda conn: pull(conn, kiosk.prison_id, cursor, limit, hub.now()))

@@ -1,0 +1,1 @@
+"""One module per group of ``python -m hub`` commands, each with ``register(subparsers, parent)``."""
