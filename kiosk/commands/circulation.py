@@ -76,6 +76,10 @@ def _report_import(parsed, args, apply) -> int:
 
 
 def cmd_import_catalog(args) -> int:
+    from kiosk.commands import catalog_tools
+
+    if catalog_tools.is_marc_file(args.file):  # MARC21/MARCXML: reported record by record
+        return catalog_tools.import_marc(args)
     try:
         parsed = parse_catalog(args.file)
     except TableRefused as exc:
