@@ -64,9 +64,9 @@ def import_identity(settings: Settings, boot_dir: Path = DEFAULT_BOOT_DIR) -> Im
 
 
 def _import(settings: Settings, boot_dir: Path) -> ImportResult:
-    source = boot_dir / BOOT_FILE_NAME
+    source = _boot_file(boot_dir)
     current = _stored_identity(settings)
-    if not source.exists():
+    if source is None:
         if current is not None:
             return ImportResult(True, f"already provisioned as {_describe(current)}")
         return ImportResult(False, NOT_PROVISIONED)
@@ -92,7 +92,7 @@ def _import(settings: Settings, boot_dir: Path) -> ImportResult:
         write_atomically(settings.paths.identity_file, render_identity(identity).encode())
     # Reached also when a power cut interrupted an earlier run after the identity was stored.
     _remember_token(settings, digest, used)
-    warning = _remove_token_from_boot(boot_dir, identity)
+    warning = _remove_token_from_boot(source, identity)
     reason = f"imported identity of {_describe(identity)}" + (f" ({warning})" if warning else "")
     return ImportResult(True, reason, imported=current != identity)
 
@@ -171,15 +171,24 @@ def _give_to_home_owner(path: Path, folder: Path) -> None:
         os.chown(path, st.st_uid, st.st_gid)
 
 
-def _remove_token_from_boot(boot_dir: Path, identity: Identity) -> str:
+def _boot_file(boot_dir: Path) -> Path | None:
+    # Windows hides extensions, so a file saved from Notepad often arrives as ".toml.txt".
+    for name in (BOOT_FILE_NAME, BOOT_FILE_NAME + ".txt"):
+        if (boot_dir / name).is_file():
+            return boot_dir / name
+    return None
+
+
+def _remove_token_from_boot(source: Path, identity: Identity) -> str:
     """Replace the FAT copy with a token-free receipt; return a warning, or "" when done."""
+    boot_dir = source.parent
     receipt = (
         "# Imported into the kiosk's data partition; the enrolment token was removed.\n"
         + render_identity(identity, include_token=False, header=False)
     )
     try:
         write_atomically(boot_dir / RECEIPT_NAME, receipt.encode(), mode=0o644)
-        (boot_dir / BOOT_FILE_NAME).unlink(missing_ok=True)
+        source.unlink(missing_ok=True)
         fsync_dir(boot_dir)
     except OSError as exc:
         return f"could not remove the token from the boot drive: {exc}"

@@ -156,6 +156,12 @@ def test_import_stores_identity_and_removes_token_from_boot(settings, boot):
     assert again.ok and not again.imported and again.reason.startswith("already provisioned")
 
 
+def test_windows_txt_extension_is_accepted(settings, boot):
+    (boot / (BOOT_FILE_NAME + ".txt")).write_text(GOOD)
+    assert import_identity(settings, boot).ok
+    assert not (boot / (BOOT_FILE_NAME + ".txt")).exists() and (boot / RECEIPT_NAME).exists()
+
+
 def test_missing_identity_gives_the_not_provisioned_reason(settings, boot):
     result = import_identity(settings, boot)
     assert not result.ok
