@@ -62,12 +62,14 @@ class Measurer:
 
     def width(self, text: str) -> float:
         width = self._widths.get(text)
+        if width is None and not text:
+            return 0.0
         if width is None:
             buffer = hb.Buffer()
             buffer.add_str(text)
             buffer.guess_segment_properties()
             hb.shape(self._hb, buffer, {})
-            width = sum(p.x_advance for p in buffer.glyph_positions) * self._scale
+            width = sum(p.x_advance for p in buffer.glyph_positions or ()) * self._scale
             self._widths[text] = width
         return width
 
