@@ -193,7 +193,7 @@ def _app_class():
     return KioskApp
 
 
-def start(settings: Settings, *, library=None, sources=None, flow_now=None):
+def start(settings: Settings, *, library=None, sources=None, acceptor=None, flow_now=None):
     """A built, started app (window shown, not yet looping) over ``settings``' kiosk home.
 
     Returns the app; the caller runs ``app.run()`` or pumps frames with ``pump``. When the kiosk
@@ -214,7 +214,7 @@ def start(settings: Settings, *, library=None, sources=None, flow_now=None):
         if library is None:
             _ensure_store(settings)
             library = Library.open(settings)
-        acceptor = Acceptor(settings)
+        acceptor = acceptor or Acceptor(settings)
         kwargs = {"now": flow_now} if flow_now else {}
         flow = Flow(library, settings, **kwargs)
         app = KioskApp(settings, flow=flow, library=library, acceptor=acceptor)

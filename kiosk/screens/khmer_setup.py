@@ -109,7 +109,11 @@ def _wrap_paragraph(text: str, width: float, measure) -> list[str]:
 
 
 def _cluster_fit(text: str, start: int, width: float, measure) -> int:
-    ends = [start + e for e in cluster_boundaries(text[start:])]
+    ends = [
+        start + e
+        for e in cluster_boundaries(text[start:])
+        if start + e == len(text) or text[start + e] not in NO_BREAK_BEFORE
+    ]
     fit = ends[0]
     for end in ends[1:]:
         if measure(text[start:end]) > width:

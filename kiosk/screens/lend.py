@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.screens.base import KioskScreen, LineRow, fill
+from kiosk.screens.base import KioskScreen, LineRow, fill, icon
 from kiosk.screens.patron import loan_rows
 
 
@@ -24,6 +24,7 @@ class LendScreen(KioskScreen):
             self.ids.lines,
             [LineRow(ok=ln.ok, title=ln.title, detail=ln.detail) for ln in flow.lines],
         )
+        self.ids.picture.source = icon("lend" if patron else "myloans")
         self.ids.done.disabled = patron is None
         self.ids.done.opacity = 1 if patron else 0.3
 

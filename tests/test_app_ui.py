@@ -1,0 +1,297 @@
+"""The real Kivy app under Xvfb, driven by injected scans (fake scanner source) and touches.
+
+One app per module (Kivy has one window per process): the tests run in order and share it, each
+starting from Home. Screenshots of every screen in Khmer and English go to a tmp folder
+(``BANNALAI_SHOTS=dir`` keeps copies).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.demohome import make_demo_home
+from kiosk.staffpin import hash_pin
+
+pytestmark = pytest.mark.ui
+SCREENS = ("home", "lend", "return", "myloans", "catalogue", "attendance", "staff")
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Driver:
+    def __init__(self, app, source, clock, shots: Path) -> None:
+        from kiosk.app import pump
+
+        self.app, self.source, self.clock, self.shots, self.pump = app, source, clock, shots, pump
+        self.shown = 0
+        app.scan_done.append(lambda event: setattr(self, "shown", self.shown + 1))
+
+    @property
+    def screen(self):
+        return self.app.manager.current_screen
+
+    def scan(self, code: str) -> None:
+        before = self.shown
+        self.source.push(code)
+        self.source.drain()
+        for _ in range(100):
+            self.pump(1)
+            if self.shown > before:
+                break
+        self.pump(1)
+
+    def tap(self, widget) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.pump(2)
+
+    def find(self, cls_name: str, **attrs):
+        for widget in self.screen.walk():
+            if type(widget).__name__ == cls_name and all(
+                getattr(widget, k, None) == v for k, v in attrs.items()
+            ):
+                return widget
+        raise LookupError(f"no {cls_name} {attrs} on {self.screen.name}")
+
+    def texts(self) -> str:
+        return "\n".join(
+            w.text for w in self.screen.walk() if hasattr(w, "text") and isinstance(w.text, str)
+        )
+
+    def home(self) -> None:
+        self.app.go("home")
+        self.pump(2)
+
+    def shot(self, name: str) -> Path:
+        from kiosk.app import screenshot
+
+        self.pump(2)
+        path = screenshot(self.shots / f"{name}.png")
+        if os.environ.get("BANNALAI_SHOTS"):
+            Path(os.environ["BANNALAI_SHOTS"]).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, Path(os.environ["BANNALAI_SHOTS"]) / path.name)
+        return path
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs an X display: run the tests under xvfb-run")
+    home = make_demo_home(
+        tmp_path_factory.mktemp("ui-home"),
+        fullscreen=False,
+        window_size=(1024, 600),
+        staff_pin_hash=hash_pin("2468"),
+    )
+    os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="1")
+    os.environ["KIVY_HOME"] = str(tmp_path_factory.mktemp("kivy-home"))
+    from kiosk.app import pump, start
+    from kiosk.scanner import Acceptor
+    from kiosk.scanner.fake import FakeSource
+
+    acceptor = Acceptor(home, hold_s=0.0)
+    source = FakeSource(acceptor)
+    clock = FakeTime()
+    app = start(home, sources=[source], acceptor=acceptor, flow_now=clock)
+    pump(3)
+    driver = Driver(app, source, clock, tmp_path_factory.mktemp("shots"))
+    yield driver
+    app.stop()
+    app.library.close()
+
+
+def test_home_shows_every_action_as_a_picture_in_khmer(ui):
+    assert ui.screen.name == "home"
+    captions = {b.caption for b in ui.screen.walk() if type(b).__name__ == "IconButton"}
+    assert {"ឲ្យខ្ចី", "សង", "សៀវភៅរបស់ខ្ញុំ", "រកសៀវភៅ", "ថ្នាក់រៀន", "បុគ្គលិក"} <= captions
+    for button in ui.screen.ids.tiles.children:
+        assert button.height >= 96 and button.width >= 96
+    ui.shot("home_km")
+
+
+def test_lend_by_touch_and_scans(ui):
+    ui.tap(ui.find("IconButton", caption="ឲ្យខ្ចី"))
+    assert ui.screen.name == "lend"
+    ui.scan("C1001")
+    assert ui.screen.ids.name.text == "សុខ សំណាង"
+    ui.scan("B0001")
+    ui.scan("B0003")
+    ui.scan("B9999")
+    rows = ui.screen.ids.lines.children[::-1]  # Kivy keeps children last-first
+    assert [r.ok for r in rows] == [False, True, True]
+    assert rows[0].detail.startswith("សៀវភៅនេះមិនមាន")
+    assert "សងវិញត្រឹម" in rows[1].detail
+    loans = ui.app.library.patron_loans("C1001")
+    assert {loan["barcode"] for loan in loans} == {"B0001", "B0003"}
+    assert len(ui.screen.ids.loans.children) == 2
+    ui.shot("lend_km")
+    ui.tap(ui.screen.ids.done)
+    assert ui.screen.ids.name.text == "" and not ui.screen.ids.lines.children
+
+
+def test_return_shows_who_had_it(ui):
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="សង"))
+    ui.scan("B0001")
+    row = ui.screen.ids.lines.children[-1]
+    assert row.ok and "សុខ សំណាង" in row.detail
+    assert ui.app.library.copy("B0001")["status"] == "available"
+    ui.shot("return_km")
+
+
+def test_my_loans_shows_only_my_books_then_idle_clears_them(ui):
+    ui.app.library.check_out("C1002", "B0004")
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="សៀវភៅរបស់ខ្ញុំ"))
+    ui.shot("myloans_km_waiting")
+    ui.scan("C1002")
+    shown = ui.texts()
+    assert "ចាន់ ធារី" in shown and "គណិតវិទ្យាងាយៗ" in shown
+    assert "ភាសាខ្មែរ ថ្នាក់ទី១" not in shown  # C1001's book is never shown here
+    ui.shot("myloans_km")
+    ui.clock.t += ui.app.flow.settings.idle_timeout_s - 4
+    ui.app._tick(0)
+    ui.pump(2)
+    assert ui.app.countdown_text == "៤"
+    ui.shot("myloans_km_countdown")
+    ui.clock.t += 5
+    ui.app._tick(0)
+    ui.pump(2)
+    assert ui.screen.name == "home" and ui.app.flow.patron is None
+    assert "ចាន់ ធារី" not in ui.texts()
+
+
+def test_attendance_records_to_the_outbox(ui):
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="ថ្នាក់រៀន"))
+    before = ui.app.library.outbox_count()
+    ui.tap(ui.find("IconButton", caption="ថ្នាក់អក្ខរកម្ម"))
+    ui.scan("C1003")
+    ui.scan("C1005")
+    assert ui.app.library.outbox_count() == before + 2
+    assert "មានវត្តមាន ២ នាក់។" in ui.texts()
+    events = [e for e in ui.app.library.outbox_pending(1000) if e.type == "attendance_recorded"]
+    assert [e.data["card"] for e in events[-2:]] == ["C1003", "C1005"]
+    ui.shot("attendance_km")
+
+
+def test_catalogue_search_with_the_khmer_keyboard(ui):
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="រកសៀវភៅ"))
+    assert len(ui.screen.ids.results.children) > 5
+    ui.tap(ui.find("IconButton", icon=_icon("search")))
+    assert ui.screen.keyboard_open
+    for key in "ទន":
+        ui.tap(ui.find("TextButton", text=key))
+    titles = [tile.title for tile in ui.screen.ids.results.children]
+    assert titles == ["ទន្សាយនិងអណ្តើក"] or all("ទន" in t for t in titles)
+    ui.shot("catalogue_km_search")
+    ui.tap(ui.find("IconButton", icon=_icon("search")))
+    ui.app.flow.query = ""
+    ui.app.changed()
+    ui.shot("catalogue_km")
+
+
+def _icon(name: str) -> str:
+    from kiosk.screens.base import icon
+
+    return icon(name)
+
+
+def test_staff_pin_pad_and_settings(ui):
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="បុគ្គលិក"))
+    for key in "1111":
+        ui.tap(ui.find("TextButton", text=key))
+    assert ui.screen.ids.dots.text == "●●●●"
+    ui.tap(ui.find("TextButton", text="OK"))
+    assert "លេខសម្ងាត់ខុស" in ui.screen.ids.pin_message.text
+    ui.shot("staff_km")
+    for key in ["2", "4", "6", "8", "OK"]:
+        ui.tap(ui.find("TextButton", text=key))
+    assert ui.app.flow.staff and ui.screen.ids.pages.current == "settings"
+    ui.shot("staff_km_settings")
+    ui.home()
+    assert "ម៉ាស៊ីនមេ" in ui.screen.ids.state.text  # kiosk state, for staff only
+    ui.shot("home_km_staff")
+    ui.app.flow.sign_out()
+    ui.app.changed()
+    ui.pump(2)
+    assert ui.screen.ids.state.text == ""
+
+
+def test_escape_f1_and_keys_do_not_leave_the_app(ui):
+    from kivy.core.window import Window
+
+    ui.home()
+    for key in (27, 282, 1073741882):
+        Window.dispatch("on_keyboard", key, 0, None, [])
+        Window.dispatch("on_key_down", key, 0, None, [])
+        ui.pump(1)
+    assert ui.app.manager.current == "home" and ui.app.open_settings() is False
+    assert Window.children and Window.children[0] is ui.app.root
+
+
+def test_usb_wedge_scanner_keys_are_a_scan(ui):
+    from kivy.core.window import Window
+
+    ui.app.go("lend")
+    ui.pump(1)
+    for ch in "C1004":
+        Window.dispatch("on_keyboard", ord(ch.lower()), 0, ch, [])
+    Window.dispatch("on_keyboard", 13, 40, None, [])
+    ui.pump(2)
+    assert ui.screen.ids.name.text == "គឹម សុភាព"
+    ui.app.flow.finish()
+
+
+def test_every_screen_in_khmer_and_english(ui):
+    from PIL import Image
+
+    made = []
+    for lang in ("en", "km"):
+        ui.home()
+        ui.tap(ui.find("TextButton", text={"en": "English", "km": "ខ្មែរ"}[lang]))
+        assert ui.app.flow.lang == lang
+        for name in SCREENS:
+            ui.app.go(name)
+            ui.pump(2)
+            assert ui.screen.name == name
+            made.append(ui.shot(f"{name}_{lang}_all"))
+    for path in made:
+        with Image.open(path) as im:
+            assert im.size == (1024, 600)
+            assert len(im.convert("RGB").getcolors(1 << 20) or []) > 8, path  # not blank
+
+
+def test_not_provisioned_shows_the_reason(ui, tmp_path):
+    out = tmp_path / "np.png"
+    env = dict(os.environ, KIVY_HOME=str(tmp_path / "kivy"))
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "screenshot", "--home", str(tmp_path / "empty")]
+        + ["--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert out.stat().st_size > 5000
+    if os.environ.get("BANNALAI_SHOTS"):
+        shutil.copy(out, Path(os.environ["BANNALAI_SHOTS"]) / "notprovisioned_km.png")
