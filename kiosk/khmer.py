@@ -22,6 +22,7 @@ from functools import cache
 import icu
 
 COENG = "\u17d2"
+NO_BREAK_BEFORE = "ៗ។៕៖"  # repetition sign and Khmer punctuation close the word before them
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _STRIP_ZW = str.maketrans("", "", ZERO_WIDTH)
 _TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -191,7 +192,10 @@ def line_break_opportunities(text: str) -> list[int]:
     """
     lines = _boundaries(icu.BreakIterator.createLineInstance(icu.Locale("km")), text)
     clusters = set(_cluster_ends(text))
-    return [b for b in lines if b in clusters]
+    # ICU allows a break before ៗ (it is "SA" like letters); a line must not start with it.
+    return [
+        b for b in lines if b in clusters and (b == len(text) or text[b] not in NO_BREAK_BEFORE)
+    ]
 
 
 def khmer_digits(value: str | int) -> str:

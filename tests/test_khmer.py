@@ -82,6 +82,12 @@ def test_line_breaks_split_khmer_words():
     assert khmer.grapheme_clusters("ក្សត្រ") == ["ក្ស", "ត្រ"]
 
 
+def test_no_line_starts_with_the_repetition_sign_or_punctuation():
+    for text in ("ស្ត្រីៗ និងកុមារ", "ផ្ទះៗជាច្រើន", "គាត់ទៅផ្សារ។ ខ្ញុំ", "ដូចជា៖ ក"):
+        for b in khmer.line_break_opportunities(text)[:-1]:
+            assert text[b] not in khmer.NO_BREAK_BEFORE, (text, b)
+
+
 def test_breaks_handle_text_outside_the_bmp():
     text = "😀 សៀវភៅ 😀ជាច្រើន"
     breaks = khmer.line_break_opportunities(text)

@@ -75,12 +75,15 @@ def test_reimport_with_hub_content_id_replaces(settings, src):
     assert len(packages.load(settings, "hub-42").meta.chapters) == 1
     with pytest.raises(ImportRefused):
         import_content(settings, src / "a.epub", content_id="../escape")
+    with pytest.raises(ImportRefused, match="checksum mismatch"):
+        import_content(settings, src / "a.epub", content_id="hub-42", sha256="0" * 64)
+    assert len(packages.load(settings, "hub-42").meta.chapters) == 1  # untouched
 
 
 @pytest.mark.parametrize(
     "make, limits, reason",
     [
-        (lambda p: files.zip_bomb(p, 40), ImportLimits(), "zip bomb"),
+        (lambda p: files.zip_bomb(p, 12), ImportLimits(), "zip bomb"),
         (lambda p: files.zip_bomb(p, 3), ImportLimits(entry_bytes=1 << 20, ratio=1e9), "too large"),
         (
             lambda p: files.zip_bomb(p, 3),
@@ -214,7 +217,7 @@ def test_timeout_and_memory_limit_refuse(settings, src):
 
 
 def test_cli_refusal_is_one_line_and_non_zero(kiosk_home, src):
-    path = files.zip_bomb(src / "bomb.epub", 40)
+    path = files.zip_bomb(src / "bomb.epub", 12)
     run = subprocess.run(
         [sys.executable, "-m", "kiosk", "import-content", str(path), "--home", str(kiosk_home)],
         capture_output=True,

@@ -103,15 +103,21 @@ def import_content(
     reading_level: str | None = None,
     attribution: str | None = None,
     text: Path | str | None = None,
+    sha256: str | None = None,
     limits: ImportLimits | None = None,
 ) -> PackageMeta:
-    """Import one EPUB, Markdown/text, PDF or MP3/Ogg file; re-importing an id replaces it."""
+    """Import one EPUB, Markdown/text, PDF or MP3/Ogg file; re-importing an id replaces it.
+
+    ``sha256``: the checksum the hub published; a file that does not match is refused.
+    """
     limits = limits or ImportLimits()
     path = Path(path)
     _check_source(path, limits)
     if text is not None:
         _check_source(Path(text), limits)
-    sha256 = file_sha256(path)
+    expected, sha256 = sha256, file_sha256(path)
+    if expected and expected.lower() != sha256:
+        raise ImportRefused(f"checksum mismatch: expected {expected[:12]}…, file is {sha256[:12]}…")
     content_id = content_id or sha256[:16]
     if not valid_content_id(content_id):
         raise ImportRefused(f"invalid content id {content_id!r}")
