@@ -18,6 +18,8 @@ from kiosk.config import Settings
 from kiosk.reading.model import Position
 
 MAX_BOOKMARKS = 100
+_SHARED: dict[Path, ReadingState] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def state_file(settings: Settings) -> Path:
@@ -26,6 +28,15 @@ def state_file(settings: Settings) -> Path:
 
 class ReadingState:
     """Positions and bookmarks of every book on this station."""
+
+    @classmethod
+    def shared(cls, settings: Settings) -> ReadingState:
+        """The process's one instance for this home, so two screens never overwrite each other."""
+        path = state_file(settings)
+        with _SHARED_LOCK:
+            if path not in _SHARED:
+                _SHARED[path] = cls(settings)
+            return _SHARED[path]
 
     def __init__(self, settings: Settings) -> None:
         self.path = state_file(settings)

@@ -23,6 +23,7 @@ from kiosk.reading.model import PackageMeta
 from kiosk.reading.parsed import Parsed
 
 REFUSED_EXIT = 3
+TEXT_FIELDS = ("title_latin", "author", "category", "reading_level", "licence", "attribution")
 LEGACY_WARNING = "text looks typed in a legacy (non-Unicode) Khmer font; check it before use"
 
 
@@ -82,45 +83,54 @@ def _hash_files(out: Path) -> dict[str, str]:
     return files
 
 
+def _check_legacy(parsed: Parsed, title: str, language: str, sample: str) -> bool:
+    legacy = parsed.legacy_font_css or khmer.has_legacy_font_text(sample)
+    legacy |= language == "km" and khmer.has_legacy_font_text(title)
+    if legacy:
+        parsed.warn(LEGACY_WARNING)
+    return legacy
+
+
+def _write_chapters(parsed: Parsed, out: Path) -> None:
+    folder = out / "chapters"
+    folder.mkdir(exist_ok=True)
+    for index, chapter in enumerate(parsed.chapters):
+        (folder / f"{index:04d}.json").write_text(
+            json.dumps(chapter.to_json(), ensure_ascii=False), encoding="utf-8"
+        )
+
+
+def _field(over: dict, parsed: Parsed, key: str) -> str:
+    """An override from the command line or hub, else what the file said, bounded."""
+    return str(over.get(key) or getattr(parsed, key, "") or parsed.extra.get(key, ""))[:300]
+
+
 def build(job: dict) -> PackageMeta:
+    """Read the source into ``job['staging']`` and write its chapters, cover and meta.json."""
     limits = ImportLimits.from_json(job.get("limits", {}))
     source, out = Path(job["source"]), Path(job["staging"])
     text = Path(job["text"]) if job.get("text") else None
     parsed = read_source(source, limits, out, text)
     over = {k: v for k, v in job.get("overrides", {}).items() if v}
     sample = _sample(parsed)
-    title = over.get("title") or parsed.title or source.stem
-    language = parsed.language or (
-        "km" if khmer.iter_khmer_ratio([sample or title]) >= 0.3 else "en"
-    )
-    legacy = parsed.legacy_font_css or khmer.has_legacy_font_text(sample)
-    legacy |= language == "km" and khmer.has_legacy_font_text(title)
-    if legacy:
-        parsed.warn(LEGACY_WARNING)
+    title = (over.get("title") or parsed.title or source.stem)[:300]
+    ratio = khmer.iter_khmer_ratio([sample or title])
+    language = parsed.language or ("km" if ratio >= 0.3 else "en")
+    legacy = _check_legacy(parsed, title, language, sample)
     if parsed.kind == "text" and not parsed.cover:
         from kiosk.reading.render import make_cover
 
         parsed.cover = make_cover(title, parsed.author, out / "cover.png", job.get("font", ""))
-    chapters_dir = out / "chapters"
-    chapters_dir.mkdir(exist_ok=True)
-    for index, chapter in enumerate(parsed.chapters):
-        (chapters_dir / f"{index:04d}.json").write_text(
-            json.dumps(chapter.to_json(), ensure_ascii=False), encoding="utf-8"
-        )
+    _write_chapters(parsed, out)
     meta = PackageMeta(
         content_id=job["content_id"],
         kind=parsed.kind,
         source_format=parsed.source_format,
-        title=title[:300],
+        title=title,
         sha256=job["sha256"],
         size_bytes=source.stat().st_size,
-        title_latin=(over.get("title_latin") or parsed.title_latin)[:300],
-        author=(over.get("author") or parsed.author)[:300],
+        **{k: _field(over, parsed, k) for k in TEXT_FIELDS},
         language=language,
-        category=over.get("category") or parsed.extra.get("category", ""),
-        reading_level=over.get("reading_level") or parsed.extra.get("reading_level", ""),
-        licence=(over.get("licence") or parsed.licence or parsed.extra.get("licence", ""))[:300],
-        attribution=(over.get("attribution") or parsed.extra.get("attribution", ""))[:300],
         cover=parsed.cover,
         chapters=tuple({"title": c.title, "chars": c.chars} for c in parsed.chapters),
         pages=parsed.pages,

@@ -51,7 +51,7 @@ class BookshelfScreen(KioskScreen):
             button.size_hint_x, button.width = None, max(150, 24 * len(button.text) + 40)
         fill(self.ids.categories, buttons)
         tiles = []
-        for item in arrange(metas, ReadingState(settings), category=self.category):
+        for item in arrange(metas, ReadingState.shared(settings), category=self.category):
             meta = item.meta
             package_folder = settings.paths.content / meta.content_id
             cover = str(package_folder / meta.cover) if meta.cover else ""

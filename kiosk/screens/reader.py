@@ -95,7 +95,7 @@ class ReaderScreen(KioskScreen):
             return
         self.kind, self.book_title = package.meta.kind, package.meta.title
         width, height = int(self.ids.page.width), int(self.ids.page.height)
-        state = ReadingState(settings)
+        state = ReadingState.shared(settings)
         if self.kind == "pdf":
             self.view = PdfView(settings, package, width=width, height=height, state=state)
         elif self.kind == "audio":
