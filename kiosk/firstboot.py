@@ -83,6 +83,14 @@ def _import(settings: Settings, boot_dir: Path) -> ImportResult:
     digest = token_digest(identity.enrolment_token)
     used = _used_tokens(settings)
     if current != identity:
+        if _other_kiosk(settings, current, identity):
+            return ImportResult(
+                False,
+                f"this card holds the data of kiosk {current.kiosk_id} of prison "
+                f"{current.prison_id}, but {BOOT_FILE_NAME} is for kiosk {identity.kiosk_id} of "
+                f"prison {identity.prison_id}: a kiosk keeps its id (make the file for "
+                f"{current.kiosk_id}), or flash a fresh card for {identity.kiosk_id}",
+            )
         if digest in used:
             return ImportResult(
                 False,
@@ -169,6 +177,13 @@ def _give_to_home_owner(path: Path, folder: Path) -> None:
     if os.geteuid() == 0:
         st = folder.stat()
         os.chown(path, st.st_uid, st.st_gid)
+
+
+def _other_kiosk(settings: Settings, current: Identity | None, new: Identity) -> bool:
+    # Loans and events already recorded under one kiosk id must never continue under another.
+    if current is None or not settings.paths.store.exists():
+        return False
+    return (current.kiosk_id, current.prison_id) != (new.kiosk_id, new.prison_id)
 
 
 def _boot_file(boot_dir: Path) -> Path | None:

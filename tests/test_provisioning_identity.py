@@ -192,6 +192,20 @@ def test_reused_token_is_refused(settings, boot):
     assert ok and "refused" in reason and "already used" in reason
 
 
+def test_card_with_data_keeps_its_kiosk_id(settings, boot):
+    (boot / BOOT_FILE_NAME).write_text(GOOD)
+    assert import_identity(settings, boot).ok
+    from kiosk.library import Library
+
+    stored = load_identity(settings)
+    Library.init(settings, stored.kiosk_id, stored.prison_id)  # the kiosk has run: it has data
+    other = GOOD.replace("HMP07-K1", "HMP07-K9").replace(TOKEN, "tok_" + "D" * 28)
+    (boot / BOOT_FILE_NAME).write_text(other)
+    result = import_identity(settings, boot)
+    assert not result.ok and "holds the data of kiosk HMP07-K1" in result.reason
+    assert load_identity(settings).kiosk_id == "HMP07-K1"
+
+
 def test_import_interrupted_before_removing_the_token_completes(settings, boot):
     (boot / BOOT_FILE_NAME).write_text(GOOD)
     assert import_identity(settings, boot).ok
@@ -226,6 +240,9 @@ def test_commands_exit_codes(settings, boot, tmp_path):
     assert run("time-source", "--out", str(out)).returncode == 0
     assert out.read_text() == timesyncd_config(load_identity(settings))
     assert "NTP=hub.prison.lan\n" in out.read_text()
+    ready = run("init-from-identity")
+    assert ready.returncode == 0, ready.stderr
+    assert run("init-from-identity").returncode == 0  # harmless again
 
 
 # --- kiosk.watchdog -----------------------------------------------------------------------

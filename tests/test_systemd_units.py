@@ -115,8 +115,11 @@ def test_kiosk_app_unit_contract():
         assert line in text, line
     assert "WatchdogSec=" in text and "StartLimitIntervalSec=0" in text
     enrol = (ROOT / "systemd/kiosk/bannalai-enrol.service").read_text()
-    assert "-m kiosk enrol\n" in enrol and "Restart=on-failure" in enrol
-    assert "StartLimitIntervalSec=0" in enrol  # retries forever
+    assert "-m kiosk enrol\n" in enrol and "Before=bannalai-kiosk.service" in enrol
+    assert "bannalai-enrol.service" in text  # the app waits for the one bounded attempt
+    from kiosk.enrolment import CREDENTIAL_FILE
+
+    assert f"ConditionPathExists=!/var/lib/bannalai/{CREDENTIAL_FILE}\n" in enrol
     backup = (ROOT / "systemd/hub/bannalai-hub-backup.service").read_text()
     assert "-m hub backup --out /var/backups/bannalai --keep 14" in backup
 
@@ -158,3 +161,32 @@ def test_runbook_names_every_unit_and_command():
     for words in ("kiosk.provision flash", "kiosk.provision personalise", "finalise-image.sh",
                   "build-image.sh", "install-units.sh hub", "provisioning-state"):  # fmt: skip
         assert words in runbook, words
+
+
+def test_units_run_commands_that_exist():
+    """Every `python -m kiosk|hub COMMAND` a unit runs is a registered command, same paths."""
+    import argparse
+
+    import hub.__main__
+    import kiosk.__main__
+    from kiosk.firstboot import DEFAULT_BOOT_DIR, TIMESYNCD_DROPIN
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(sub.choices)
+
+    known = {
+        "kiosk": commands(kiosk.__main__.build_parser()),
+        "hub": commands(hub.__main__.build_parser()),
+    }
+    used = set()
+    for unit in UNITS:
+        for side, command in re.findall(r"-m (kiosk|hub) ([a-z-]+)", unit.read_text()):
+            used.add((side, command))
+    assert ("kiosk", "run") in used and ("hub", "serve") in used
+    missing = sorted(f"python -m {s} {c}" for s, c in used if c not in known[s])
+    assert not missing, f"units run commands that do not exist: {missing}"
+    identity = (ROOT / "systemd/kiosk/bannalai-identity.service").read_text()
+    assert f"--boot-dir {DEFAULT_BOOT_DIR}\n" in identity
+    time_source = (ROOT / "systemd/kiosk/bannalai-time-source.service").read_text()
+    assert f"--out {TIMESYNCD_DROPIN}\n" in time_source

@@ -3,6 +3,7 @@
 ``import-identity``   bannalai-identity.service: FAT boot drive -> data partition, token removed
 ``provisioning-state`` prints whether the kiosk is provisioned and why not (exit 3 when not)
 ``time-source``       bannalai-time-source.service: point timesyncd at the hub's NTP server
+``init-from-identity`` give the store the imported identity's ids (as the kiosk user, before enrol)
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def register(subparsers, parent) -> None:
     p.add_argument("--out", default=None, help="drop-in path (default: under /run/systemd)")
     p.set_defaults(func=_time_source)
 
+    p = subparsers.add_parser(
+        "init-from-identity",
+        parents=[parent],
+        help="initialise the kiosk store with the ids of the imported identity",
+    )
+    p.set_defaults(func=_init_from_identity)
+
 
 def _import_identity(args) -> int:
     from kiosk.firstboot import import_identity
@@ -68,4 +76,15 @@ def _time_source(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     write_atomically(out, timesyncd_config(identity).encode(), mode=0o644)
     print(f"time source: {out}")
+    return 0
+
+
+def _init_from_identity(args) -> int:
+    from kiosk.firstboot import load_identity
+    from kiosk.library import Library
+
+    settings = settings_from(args)
+    identity = load_identity(settings)
+    Library.init(settings, identity.kiosk_id, identity.prison_id)
+    print(f"store ready for kiosk {identity.kiosk_id} of prison {identity.prison_id}")
     return 0
