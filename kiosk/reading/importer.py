@@ -108,7 +108,9 @@ def import_content(
 ) -> PackageMeta:
     """Import one EPUB, Markdown/text, PDF or MP3/Ogg file; re-importing an id replaces it.
 
-    ``sha256``: the checksum the hub published; a file that does not match is refused.
+    Keyword values override what the file says. ``text``: the text of an audiobook. From the
+    hub: ``import_content(settings, downloaded, content_id=hub_id, sha256=hub_sha256, ...)``;
+    ``sha256`` is checked and a file that does not match is refused.
     """
     limits = limits or ImportLimits()
     path = Path(path)
@@ -121,27 +123,30 @@ def import_content(
     content_id = content_id or sha256[:16]
     if not valid_content_id(content_id):
         raise ImportRefused(f"invalid content id {content_id!r}")
-    content = settings.paths.content
-    content.mkdir(parents=True, exist_ok=True)
-    staging = content / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir()
+    overrides = {
+        "title": title, "category": category, "licence": licence, "author": author,
+        "title_latin": title_latin, "reading_level": reading_level, "attribution": attribution,
+    }  # fmt: skip
     job = {
         "source": str(path.resolve()),
         "text": str(Path(text).resolve()) if text else "",
-        "staging": str(staging),
         "content_id": content_id,
         "sha256": sha256,
         "limits": limits.to_json(),
         "font": reading_font(settings),
-        "overrides": {
-            "title": title, "category": category, "licence": licence, "author": author,
-            "title_latin": title_latin, "reading_level": reading_level,
-            "attribution": attribution,
-        },
-    }  # fmt: skip
+        "overrides": overrides,
+    }
+    return _import_staged(settings, job, limits)
+
+
+def _import_staged(settings: Settings, job: dict, limits: ImportLimits) -> PackageMeta:
+    content = settings.paths.content
+    content.mkdir(parents=True, exist_ok=True)
+    staging = content / f".staging-{uuid.uuid4().hex}"
+    staging.mkdir()
     try:
-        meta = PackageMeta.from_json(_run_worker(job, limits))
-        _move_into_place(staging, content / content_id)
+        meta = PackageMeta.from_json(_run_worker(job | {"staging": str(staging)}, limits))
+        _move_into_place(staging, content / job["content_id"])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return meta
