@@ -172,3 +172,29 @@ def test_session_goes_to_the_real_outbox(kiosk_home):
         assert event.payload().card is None and library.outbox_count() >= 1
     finally:
         library.close()
+
+
+def test_sample_khmer_is_well_formed(settings):
+    """HarfBuzz inserts a dotted circle for a broken cluster: the samples must have none."""
+    import uharfbuzz as hb
+
+    from kiosk.reading.fonts import reading_font
+
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(reading_font())))
+    dotted = font.get_nominal_glyph(0x25CC)
+    assert dotted is not None
+    for content_id in SAMPLES:
+        package = packages.load(settings, content_id)
+        for index in range(package.chapter_count()):
+            for block in package.chapter(index).blocks:
+                buffer = hb.Buffer()
+                buffer.add_str(block.text)
+                buffer.guess_segment_properties()
+                hb.shape(font, buffer, {})
+                glyphs = {info.codepoint for info in buffer.glyph_infos}
+                assert dotted not in glyphs, (content_id, block.text)
+    broken = hb.Buffer()
+    broken.add_str("\u17d2\u1780")  # a COENG with no base: the detector itself works
+    broken.guess_segment_properties()
+    hb.shape(font, broken, {})
+    assert dotted in {info.codepoint for info in broken.glyph_infos}
