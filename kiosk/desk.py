@@ -7,7 +7,7 @@ The Kivy screen (built elsewhere) only shows and forwards; this is the whole flo
    it), the barcodes of its copies, and ``known.next_barcode`` for the new copy;
 2. the librarian completes the Khmer title and author on the on-screen keyboard;
 3. ``outcome = add_book(library, title=..., author=..., isbn=known.isbn, label_pdf=path,
-   template="a4-3x8", position=n)`` adds the copy (``Library.add_copy``: a ``copy_added`` event)
+   template="a4-3x8", position=n)`` (empty fields are taken from the known title) adds the copy (``Library.add_copy``: a ``copy_added`` event)
    and writes that one label at cell ``position`` of a partly used sheet, marked printed;
 4. the screen prints ``outcome.label_pdf``.
 
@@ -105,6 +105,47 @@ def next_barcode(library, digits: int = 8) -> str:
     raise KioskError("no free item code in the configured label format")
 
 
+def _checked_fields(library, fields: dict) -> dict | DeskRefusal:
+    """The form's fields normalised, empty ones filled from the title already known by ISBN."""
+    fields = {k: unicodedata.normalize("NFC", v or "").strip() for k, v in fields.items()}
+    known = None
+    if fields["isbn"]:
+        normal = normalise_isbn(fields["isbn"])
+        if normal is None:
+            return DeskRefusal("isbn_invalid", fields["isbn"])
+        known = _find_title(library, normal) or {}
+        fields["isbn"] = known.get("isbn") or normal  # the stored form keeps the same title id
+        for key in ("title", "author", "title_latin", "category"):
+            fields[key] = fields[key] or known.get(key, "")
+    if not fields["title"]:
+        return DeskRefusal("title_missing")
+    for name in ("title", "author"):
+        if looks_like_legacy_khmer(fields[name]):
+            return DeskRefusal("legacy_font", name)
+    return fields | {"known": known or {}}
+
+
+def _checked_barcode(library, barcode: str | None, template) -> str | DeskRefusal:
+    barcode = (barcode or next_barcode(library)).strip().upper()
+    if not _is_item_code(library, barcode):
+        return DeskRefusal("barcode_format", barcode)
+    if library.copy(barcode) is not None:
+        return DeskRefusal("barcode_taken", barcode)
+    if code128_module(barcode, template.width - 2 * template.padding) is None:
+        return DeskRefusal("barcode_unscannable", barcode)
+    return barcode
+
+
+def _keep_known(library, title_id: str, known: dict) -> None:
+    """``Library.add_copy`` rewrites the whole title: put back what the form cannot carry."""
+    kept = {k: known[k] for k in ("cover", "reading_level") if known.get(k)}
+    if kept:
+        with library.locked(), library.store.transaction():
+            doc = library.catalog.titles.lookup_one("id", title_id)
+            if doc is not None:
+                library.catalog.titles.update(kept, doc_ids=[doc.doc_id])
+
+
 def add_book(
     library,
     *,
@@ -121,47 +162,30 @@ def add_book(
     when: datetime | None = None,
 ) -> Added | DeskRefusal:
     """Add one copy and write its label (see the module docstring)."""
-    title, author = (unicodedata.normalize("NFC", v).strip() for v in (title, author))
-    if not title:
-        return DeskRefusal("title_missing")
-    for name, value in (("title", title), ("author", author)):
-        if looks_like_legacy_khmer(value):
-            return DeskRefusal("legacy_font", name)
-    if isbn:
-        normal = normalise_isbn(isbn)
-        if normal is None:
-            return DeskRefusal("isbn_invalid", isbn)
-        known = _find_title(library, normal)
-        isbn = known["isbn"] if known and known.get("isbn") else normal  # same title id
     sheet_template = template_named(template, "item")
-    barcode = (barcode or next_barcode(library)).strip().upper()
-    if not _is_item_code(library, barcode):
-        return DeskRefusal("barcode_format", barcode)
-    if library.copy(barcode) is not None:
-        return DeskRefusal("barcode_taken", barcode)
-    if code128_module(barcode, sheet_template.width - 2 * sheet_template.padding) is None:
-        return DeskRefusal("barcode_unscannable", barcode)
+    form = {"title": title, "isbn": isbn, "author": author}
+    fields = _checked_fields(library, form | {"title_latin": title_latin, "category": category})
+    if isinstance(fields, DeskRefusal):
+        return fields
+    code = _checked_barcode(library, barcode, sheet_template)
+    if isinstance(code, DeskRefusal):
+        return code
+    known = fields.pop("known")
     try:
-        added = library.add_copy(
-            barcode=barcode,
-            title=title,
-            isbn=isbn,
-            title_latin=title_latin,
-            author=author,
-            category=category,
-        )
+        added = library.add_copy(barcode=code, **fields)
     except KioskError:
-        return DeskRefusal("barcode_taken", barcode)
+        return DeskRefusal("barcode_taken", code)
+    _keep_known(library, added["title_id"], known)
     sheet = None
     if label_pdf is not None:
         sheet = render_item_labels(
             Path(label_pdf),
             sheet_template,
-            [ItemLabel(barcode, title)],
+            [ItemLabel(code, fields["title"])],
             library.settings.library_name,
             label_font(library.settings),
             parse_offset(offset_mm, library.settings),
             skip=position,
         )
         mark_printed(library, sheet.printed, when or library.clock.now())
-    return Added(barcode, added["title_id"], Path(label_pdf) if label_pdf else None, sheet)
+    return Added(code, added["title_id"], Path(label_pdf) if label_pdf else None, sheet)

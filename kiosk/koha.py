@@ -32,18 +32,21 @@ def koc_time(iso: str) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} {moment.microsecond // 1000:03d}"
 
 
-def koc_lines(loans: Iterable[dict]) -> Iterator[str]:
-    """The header, then every issue and return of ``loans`` in time order."""
+def koc_lines(loans: Iterable[dict], since: str = "") -> Iterator[str]:
+    """The header, then every issue and return of ``loans`` in time order; with ``since``
+    (``YYYY-MM-DD[ HH:MM:SS]``, kiosk wall clock) only the actions from then on, so a file
+    already uploaded to Koha is not uploaded twice."""
     actions = []
     for loan in loans:
         if loan.get("out_at"):
             actions.append((loan["out_at"], 0, f"issue\t{loan['card']}\t{loan['barcode']}"))
         if loan.get("in_at"):
             actions.append((loan["in_at"], 1, f"return\t{loan['barcode']}"))
-    actions.sort(key=lambda a: (koc_time(a[0]), a[1]))
+    timed = sorted((koc_time(at), order, action) for at, order, action in actions)
     yield KOC_HEADER
-    for at, _order, action in actions:
-        yield f"{koc_time(at)}\t{action}"
+    for at, _order, action in timed:
+        if at >= since:
+            yield f"{at}\t{action}"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -56,11 +59,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def export_koc(library, path: Path) -> int:
-    """Write every loan the kiosk holds as a ``.koc`` file; returns the number of actions."""
+def export_koc(library, path: Path, since: str = "") -> int:
+    """Write the kiosk's loans as a ``.koc`` file (see ``koc_lines``); returns the action count."""
     with library.locked():
         loans = [dict(doc) for doc in library.loans_table.all()]
-    lines = list(koc_lines(loans))
+    lines = list(koc_lines(loans, since))
     _write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return len(lines) - 1
 

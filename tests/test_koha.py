@@ -63,6 +63,8 @@ def test_koc_file_lists_issues_and_returns_in_time_order(tmp_path, capsys):
     ]
     assert all(KOC_LINE.match(line) for line in lines[1:])
     assert lines[0].split("\t")[0] == "Version=1.0"
+    assert main(["export-koc", str(out), "--since", "2026-03-02", "--home", str(home)]) == 0
+    assert out.read_text(encoding="utf-8").splitlines() == [lines[0], lines[3]]
 
 
 def test_koc_keeps_the_kiosk_wall_clock_and_orders_same_second_issue_first():

@@ -192,7 +192,12 @@ def test_labels_command_new_marks_printed_and_cards_command(tmp_path, home, caps
 
 def test_desk_scan_isbn_complete_and_print_one_label(tmp_path, home):
     with Library.open(Settings.load(home)) as library:
-        library.add_copy(barcode="00000041", title="រឿងព្រេងខ្មែរ", isbn="9789995000011")
+        library.add_copy(
+            barcode="00000041", title="រឿងព្រេងខ្មែរ", isbn="9789995000011", author="ត្រឹង ងា"
+        )
+        with library.locked(), library.store.transaction():
+            doc = library.catalog.titles.lookup_one("id", "isbn:9789995000011")
+            library.catalog.titles.update({"cover": "covers/1.jpg"}, doc_ids=[doc.doc_id])
         known = look_up_isbn(library, "978-99950-0001-1")
         assert known.title["title"] == "រឿងព្រេងខ្មែរ" and known.copies == ["00000041"]
         assert known.next_barcode == "00000042"
@@ -206,6 +211,8 @@ def test_desk_scan_isbn_complete_and_print_one_label(tmp_path, home):
         assert isinstance(added, Added) and added.barcode == "00000042"
         assert library.copy("00000042")["title_id"] == "isbn:9789995000011"
         assert library.copy("00000042")["label_printed_at"]
+        kept = library.title("isbn:9789995000011")
+        assert (kept["author"], kept["cover"]) == ("ត្រឹង ងា", "covers/1.jpg")
         new_title = add_book(library, title="ikßIwkarGb;rM")
         taken = add_book(library, title="ក", barcode="00000041")
         assert new_title == DeskRefusal("legacy_font", "title")

@@ -189,11 +189,15 @@ def test_a_record_without_terminator_for_megabytes_is_one_problem(tmp_path):
     assert [type(r) for r in results] == [Unreadable, Read]
 
 
-def test_not_marc_at_all_is_refused_as_a_whole(tmp_path):
+def test_not_marc_at_all_is_refused_as_a_whole(tmp_path, home, capsys):
     path = tmp_path / "letter.mrc"
     path.write_text("Dear librarian, here is our catalogue.")
     with pytest.raises(MarcRefused):
         parse_marc(path)
+    other = tmp_path / "feed.xml"
+    other.write_text("<rss><channel><title>news</title></channel></rss>")
+    assert main(["import-catalog", str(other), "--home", str(home)]) == 1
+    assert "holds no MARC record" in capsys.readouterr().err
 
 
 def test_marcxml_collection_and_a_broken_xml_file(tmp_path):

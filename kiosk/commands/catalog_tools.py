@@ -40,13 +40,17 @@ def register(subparsers, parent) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_cards)
 
-    for name, func, what in (
-        ("export-koc", cmd_export_koc, "loans as a Koha offline circulation (.koc) file"),
-        ("export-marc", cmd_export_marc, "the catalogue as MARC21 (UTF-8, Koha 952 items)"),
-    ):
-        p = subparsers.add_parser(name, parents=[parent], help=f"write {what}")
-        p.add_argument("file", type=Path)
-        p.set_defaults(func=func)
+    p = subparsers.add_parser(
+        "export-koc", parents=[parent], help="write loans as a Koha offline circulation file"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--since", default="", metavar="YYYY-MM-DD", help="only actions from then on")
+    p.set_defaults(func=cmd_export_koc)
+    p = subparsers.add_parser(
+        "export-marc", parents=[parent], help="write the catalogue as MARC21 with Koha items"
+    )
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_export_marc)
 
 
 def is_marc_file(path: Path) -> bool:
@@ -70,6 +74,8 @@ def import_marc(args) -> int:
     except MarcRefused as exc:
         raise ImportRefused(str(exc)) from exc
     name = args.file.name
+    if parsed.records_read == 0:
+        raise ImportRefused(f"{name} holds no MARC record")
     for problem in parsed.problems:
         print(f"{name}: {problem}", file=sys.stderr)
     _say_notes(parsed.notes, name)
@@ -146,10 +152,17 @@ def cmd_cards(args) -> int:
 
 
 def cmd_export_koc(args) -> int:
+    from datetime import datetime
+
     from kiosk.koha import export_koc
 
+    if args.since:
+        try:
+            datetime.fromisoformat(args.since)
+        except ValueError:
+            return fail(f"--since {args.since!r}: write it as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
     with Library.open(settings_from(args)) as library:
-        actions = export_koc(library, args.file)
+        actions = export_koc(library, args.file, args.since)
     print(f"{actions} issue and return actions written to {args.file}")
     return 0
 
