@@ -39,6 +39,7 @@ def test_shelf_lists_the_samples(run):
     result, out = run
     assert {"bookshelf", "reader"} <= set(result["screens"])
     assert result["tiles"] == 4 and (out / "bookshelf.png").stat().st_size > 10_000
+    assert result["found"] == 1  # typed សៀវភៅ on the Khmer keyboard: the primer
 
 
 def test_screen_shows_exactly_the_core_page_at_every_font_size(run):

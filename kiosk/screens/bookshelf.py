@@ -1,16 +1,18 @@
 """Bookshelf: the reading station's books as covers, "continue reading" first, by category.
 
-Lists what ``kiosk.reading.shelf`` arranges (ICU Khmer order, books being read first) and opens
-the reader screen on a touch. A card scanned here is remembered for the reading session only,
+Lists what ``kiosk.reading.shelf`` arranges (ICU Khmer order, books being read first), finds
+titles typed on the on-screen Khmer keyboard (normalised search), and opens the reader screen
+on a touch. A card scanned here is remembered for the reading session only,
 so the hub can count readers; without a card the session is anonymous.
 """
 
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.browse import KHMER_KEYS
 from kiosk.reading.packages import list_packages
 from kiosk.reading.shelf import arrange, categories
 from kiosk.reading.state import ReadingState
@@ -28,6 +30,8 @@ class ShelfTile(ButtonBehavior, BoxLayout):
 
 class BookshelfScreen(KioskScreen):
     screen_name = "bookshelf"
+    keyboard_open = BooleanProperty(False)
+    query = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -35,8 +39,33 @@ class BookshelfScreen(KioskScreen):
         self.card: str | None = None
 
     def on_pre_enter(self, *args) -> None:
-        self.category = ""
+        self.category, self.query, self.keyboard_open = "", "", False
+        self._build_keyboard()
         super().on_pre_enter(*args)
+
+    def _build_keyboard(self) -> None:
+        if self.ids.keyboard.children:
+            return
+        for row in KHMER_KEYS:
+            for key in row:
+                shown = "\u25cc" + key if key in "្់៍ាិីឹឺុូួើឿៀេែៃោៅំះៈ៉" else key
+                button = TextButton(text=shown, font_size=30)
+                button.bind(on_release=lambda _b, k=key: self.type_key(k))
+                self.ids.keyboard.add_widget(button)
+
+    def toggle_keyboard(self) -> None:
+        self.keyboard_open = not self.keyboard_open
+        self.flow.touch()
+
+    def type_key(self, key: str) -> None:
+        self.query = (self.query + key)[:40]
+        self.flow.touch()
+        self.refresh()
+
+    def backspace(self) -> None:
+        self.query = self.query[:-1]
+        self.flow.touch()
+        self.refresh()
 
     def refresh(self) -> None:
         settings, flow = self.app.settings, self.flow
@@ -51,7 +80,8 @@ class BookshelfScreen(KioskScreen):
             button.size_hint_x, button.width = None, max(150, 24 * len(button.text) + 40)
         fill(self.ids.categories, buttons)
         tiles = []
-        for item in arrange(metas, ReadingState.shared(settings), category=self.category):
+        state = ReadingState.shared(settings)
+        for item in arrange(metas, state, query=self.query, category=self.category):
             meta = item.meta
             package_folder = settings.paths.content / meta.content_id
             cover = str(package_folder / meta.cover) if meta.cover else ""

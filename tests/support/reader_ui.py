@@ -52,6 +52,15 @@ def main(out: Path) -> dict:
     screenshot(out / "bookshelf.png")
     shelf = app.manager.get_screen("bookshelf")
     result["tiles"] = len(shelf.ids.books.children)
+    shelf.toggle_keyboard()
+    for key in "សៀវភៅ":
+        shelf.type_key(key)
+    pump(3)
+    screenshot(out / "bookshelf-search.png")
+    result["found"] = len(shelf.ids.books.children)
+    shelf.toggle_keyboard()
+    while shelf.query:
+        shelf.backspace()
     shelf.open_book("sample-story-km")
     app.go("reader")
     pump(6)
