@@ -33,8 +33,6 @@ from wire.api import (
     PushResponse,
 )
 
-CHUNK = 256 * 1024
-
 
 class HubUnreachable(KioskError):
     """No answer from the hub (down, network, timeout, connection cut): try again later."""
@@ -151,10 +149,12 @@ class HubClient:
                     raise HubRefused(response.status_code, _reason(response))
                 mode = "ab" if response.status_code == 206 else "wb"
                 with open(partial, mode) as out:
-                    for chunk in response.iter_bytes(CHUNK):
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
+                    try:  # chunks as they arrive: what came before a cut is kept to resume
+                        for chunk in response.iter_bytes():
+                            out.write(chunk)
+                    finally:
+                        out.flush()
+                        os.fsync(out.fileno())
         except httpx.HTTPError as exc:
             raise HubUnreachable(f"download interrupted: {type(exc).__name__}: {exc}") from None
 
