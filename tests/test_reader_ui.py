@@ -56,3 +56,13 @@ def test_tap_and_swipe_turn_pages_and_the_session_is_recorded(run):
     assert (result["after_tap"]["block"], result["after_tap"]["offset"]) != (0, 0)
     assert result["after_swipe"] != result["after_tap"]
     assert result["outbox"] == 1
+    assert result["contents_modal"] == 1
+
+
+def test_pdf_and_audio_open_in_the_reader(run):
+    result, out = run
+    kinds = result["other_kinds"]
+    assert kinds["pdf"]["view"] == "PdfView" and (out / "reader-pdf.png").is_file()
+    assert kinds["audio"]["view"] == "Audiobook"
+    # no GStreamer in this test environment: the screen says so instead of crashing
+    assert kinds["audio"]["message"] in ("", "This kiosk cannot play sound. Ask the librarian.")

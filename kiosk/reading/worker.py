@@ -117,7 +117,7 @@ def build(job: dict) -> PackageMeta:
     ratio = khmer.iter_khmer_ratio([sample or title])
     language = parsed.language or ("km" if ratio >= 0.3 else "en")
     legacy = _check_legacy(parsed, title, language, sample)
-    if parsed.kind == "text" and not parsed.cover:
+    if parsed.kind in ("text", "audio") and not parsed.cover:
         from kiosk.reading.render import make_cover
 
         parsed.cover = make_cover(title, parsed.author, out / "cover.png", job.get("font", ""))

@@ -65,7 +65,8 @@ class ReaderScreen(KioskScreen):
     progress_text = StringProperty("")
     progress = NumericProperty(0)
     playing = BooleanProperty(False)
-    notice = StringProperty("")
+    notice = StringProperty("")  # a short mark in the top bar (bookmark added)
+    message = StringProperty("")  # a sentence over the page (audio not available)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -94,6 +95,7 @@ class ReaderScreen(KioskScreen):
             self.app.go("bookshelf")
             return
         self.kind, self.book_title = package.meta.kind, package.meta.title
+        self.progress_text, self.progress, self.message = "", 0, ""
         width, height = int(self.ids.page.width), int(self.ids.page.height)
         state = ReadingState.shared(settings)
         if self.kind == "pdf":
@@ -110,7 +112,9 @@ class ReaderScreen(KioskScreen):
         path = package.file(package.meta.audio)
         player = open_player(path) if path else open_player(package.folder / "missing")
         self.view = Audiobook(self.content_id, player, state)
-        self.notice = player.reason
+        if player.reason:
+            log.warning("%s", player.reason)
+            self.message = self.flow._("This kiosk cannot play sound. Ask the librarian.")
         cover = package.cover_path
         if cover is not None:
             self.ids.page.source = str(cover)

@@ -33,6 +33,32 @@ def page_difference(shot: Path, widget, image) -> float:
     return sum(i * n for i, n in enumerate(diff.histogram())) / (image.width * image.height)
 
 
+def open_other_kinds(app, settings, out: Path, reader) -> dict:
+    """A PDF (zoom, pan) and an audiobook (without GStreamer here: a message, no crash)."""
+    from kiosk.app import pump, screenshot
+    from kiosk.reading.importer import import_content
+    from tests.support.reading_files import pdf_file
+
+    seen = {}
+    pdf = import_content(settings, pdf_file(out / "doc.pdf", 2), content_id="pdf-1")
+    ogg = out / "talk.ogg"
+    ogg.write_bytes(b"OggS" + bytes(4000))
+    audio = import_content(settings, ogg, content_id="audio-1", title="សំឡេង")
+    for meta in (pdf, audio):
+        app.manager.get_screen("bookshelf").open_book(meta.content_id)
+        app.go("reader")
+        pump(6)
+        if meta.kind == "pdf":
+            reader.font_step(1)  # fit width
+            reader.turn(1)
+            pump(2)
+        screenshot(out / f"reader-{meta.kind}.png")
+        seen[meta.kind] = {"view": type(reader.view).__name__, "message": reader.message}
+        app.go("bookshelf")
+        pump(2)
+    return seen
+
+
 def main(out: Path) -> dict:
     from kiosk.demohome import make_demo_home
     from kiosk.reading.layout import FONT_SIZES
@@ -82,9 +108,21 @@ def main(out: Path) -> dict:
     reader.page_touch_up(Touch(page.x + 700, page.center_y))
     pump(2)
     result["after_swipe"] = reader.view.position().to_json()
+    reader.contents()
+    pump(2)
+    screenshot(out / "contents.png")
+    from kivy.core.window import Window
+    from kivy.uix.modalview import ModalView
+
+    modals = [w for w in Window.children if isinstance(w, ModalView)]
+    result["contents_modal"] = len(modals)
+    for modal in modals:
+        modal.dismiss()
+    pump(2)
     app.go("bookshelf")
     pump(3)
     result["outbox"] = app.library.outbox_count()
+    result["other_kinds"] = open_other_kinds(app, settings, out, reader)
     app.stop()
     return result
 
