@@ -54,6 +54,19 @@ def bench_marc(folder: Path, count: int) -> None:
     )
 
 
+def degraded(crop, seed: int):
+    """The crop as a worn print seen by a cheap scanner: blurred, noisy, turned 3 degrees."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    image = cv2.GaussianBlur(crop, (0, 0), 1.2).astype(float)
+    image = np.clip(image * 0.8 + 30 + rng.normal(0, 18, image.shape), 0, 255).astype("uint8")
+    h, w = image.shape
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 3, 1.0)
+    return cv2.warpAffine(image, turn, (w, h), borderValue=255)
+
+
 def bench_labels(folder: Path, count: int) -> None:
     font = label_font()
     shapes = ("{:08d}", "BK{:06d}", "P1-{:04d}")
@@ -72,10 +85,16 @@ def bench_labels(folder: Path, count: int) -> None:
             for crop, label in zip(crops, labels, strict=True)
             if [d.text for d in decode_image(crop, ("code128",))] == [label.barcode]
         )
+        worn = sum(
+            1
+            for n, (crop, label) in enumerate(zip(crops, labels, strict=True))
+            if [d.text for d in decode_image(degraded(crop, n), ("code128",))] == [label.barcode]
+        )
         read, total = read + ok, total + len(crops)
         print(
             f"labels {name}: {count} in {wall:.2f} s wall, {cpu:.2f} s CPU, {sheet.pages} pages, "
-            f"{out.stat().st_size // 1024} KB; decoded {ok}/{len(crops)}"
+            f"{out.stat().st_size // 1024} KB; decoded {ok}/{len(crops)}, "
+            f"blurred+noisy+3deg {worn}/{len(crops)}"
         )
     faces = [CardFace(f"C{n:05d}", f"សុខ ចាន់ដារ៉ា {n}", f"Sok Chandara {n}") for n in range(40)]
     for name, symbology in (("card", "code128"), ("card-qr", "qr")):

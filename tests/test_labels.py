@@ -88,6 +88,17 @@ def test_every_item_label_scans_at_300_dpi(tmp_path, font, name, count):
     assert read == [label.barcode for label in labels]
 
 
+def test_longest_item_codes_scan_on_sheet_labels(tmp_path, font):
+    labels = [ItemLabel(f"KHPP{n:06d}AB{n % 10}Z", TITLES[0]) for n in range(6)]  # 14 chars
+    for name in ("a4-3x8", "a4-2x7"):
+        out = tmp_path / f"{name}.pdf"
+        assert not render_item_labels(out, TEMPLATES[name], labels, "", font).problems
+        read = [
+            [d.text for d in decode_image(c, ("code128",))] for c in cells(out, TEMPLATES[name])
+        ]
+        assert read == [[label.barcode] for label in labels]
+
+
 def test_printer_offset_moves_everything_and_still_scans(tmp_path, font):
     template = TEMPLATES["a4-3x8"]
     labels = [ItemLabel("00001234", TITLES[1])]

@@ -38,7 +38,7 @@ class LabelSheet:
     pages: int = 0
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)  # the library's name and call numbers repeat; 600 dpi runs are big
 def _run(text: str, font: Path, size_pt: float, width_mm: float):
     return render_run(text, font, size_pt, width_mm)
 
