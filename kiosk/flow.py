@@ -34,6 +34,7 @@ HOME, LEND, RETURN, MY_LOANS = "home", "lend", "return", "myloans"
 CATALOGUE, ATTENDANCE, STAFF = "catalogue", "attendance", "staff"
 STAFF_ONLY = {LEND, RETURN, ATTENDANCE}
 COUNTDOWN_S = 10
+MAX_LINES = 12  # scan outcomes kept on screen, newest first
 ACTIVITY_NAMES = {
     Activity.LITERACY_CLASS: N_("Literacy class"),
     Activity.VOCATIONAL_TRAINING: N_("Vocational training"),
@@ -159,6 +160,7 @@ class Flow:
         self.lines: list[Line] = []
         self.message = ""
         self.activity: str | None = None
+        self.present = 0  # people recorded for the chosen activity in this session
         self.query = ""
         self.category: str | None = None
         self.pin = ""
@@ -193,6 +195,7 @@ class Flow:
         screen = self.screens.get(self.screen)
         if screen is not None and screen.on_scan is not None:
             screen.on_scan(code.strip())
+        del self.lines[MAX_LINES:]
 
     def _scan_home(self, code: str) -> None:
         if self.library.patron(code) is None:
@@ -307,7 +310,7 @@ class Flow:
     def choose_activity(self, activity: str) -> None:
         self.touch()
         self.activity = Activity(activity).value
-        self.lines = []
+        self.lines, self.present = [], 0
         self.message = self._("Now each person scans their card.")
         self.on_prompt("scan_card")
 
@@ -322,9 +325,8 @@ class Flow:
             return
         name = outcome["patron"].get("name", code)
         self.lines.insert(0, Line(True, code, name, self._("Present")))
-        self.message = self._(
-            "{count} people present.", count=len([ln for ln in self.lines if ln.ok])
-        )
+        self.present += 1
+        self.message = self._("{count} people present.", count=self.present)
         self.on_prompt("attendance_recorded")
 
     # -- catalogue -----------------------------------------------------------------------------

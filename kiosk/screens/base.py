@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -60,10 +61,12 @@ class WrapLabel(Label):
     source_text = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
+        # -1: run once, just before the next frame, however many properties changed
+        self._trigger_rewrap = Clock.create_trigger(self._rewrap, -1)
         super().__init__(**kwargs)
-        self.fbind("source_text", self._rewrap)
-        self.fbind("width", self._rewrap)
-        self.fbind("font_size", self._rewrap)
+        self.fbind("source_text", self._trigger_rewrap)
+        self.fbind("width", self._trigger_rewrap)
+        self.fbind("font_size", self._trigger_rewrap)
         self._rewrap()
 
     def _rewrap(self, *args) -> None:

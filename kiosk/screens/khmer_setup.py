@@ -70,7 +70,12 @@ def measurer(font_size: float, font_name: str = "Roboto") -> Callable[[str], int
     from kivy.core.text import Label as CoreLabel
 
     label = CoreLabel(font_size=font_size, font_name=font_name, font_script_name=SCRIPT)
-    return lambda text: label.get_extents(text)[0]
+
+    @lru_cache(maxsize=4096)
+    def measure(text: str) -> int:
+        return label.get_extents(text)[0]
+
+    return measure
 
 
 def wrap(text: str, width: float, measure: Callable[[str], int]) -> list[str]:

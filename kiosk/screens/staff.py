@@ -62,8 +62,10 @@ class StaffScreen(KioskScreen):
             rules.append(
                 flow._(
                     "{who} / {item}: {days} days, {max} books, {renewals} renewals",
-                    who=rule["patron_category"],
-                    item=rule["item_type"],
+                    who=flow._("Everyone")
+                    if rule["patron_category"] == "*"
+                    else rule["patron_category"],
+                    item=flow._("Any book") if rule["item_type"] == "*" else rule["item_type"],
                     days=flow.texts.number(rule["loan_days"]),
                     max=flow.texts.number(rule["max_loans"]),
                     renewals=flow.texts.number(rule["max_renewals"]),
