@@ -68,3 +68,12 @@ ACTIVITY_LABELS = {
     "vocational_orientation": N_("Vocational orientation"),
     "library_visit": N_("Library visit"),
 }
+
+# Values shown through ``_()`` in templates: roles, statuses, conflict kinds, export names.
+SHOWN_VALUES = (
+    N_("admin"), N_("librarian"), N_("viewer"), N_("active"), N_("available"), N_("on_loan"),
+    N_("lost"), N_("withdrawn"), N_("closed"), N_("flagged"), N_("loans"), N_("patrons"),
+    N_("catalogue"), N_("figures"), N_("imported"), N_("replaced"), N_("already"), N_("older"),
+    N_("copy_already_on_loan"), N_("return_without_open_loan"), N_("renewal_without_loan"),
+    N_("duplicate_loan_id"), N_("patron_left_with_loan"),
+)  # fmt: skip
