@@ -14,6 +14,7 @@ The Kivy screen (built elsewhere) only shows and forwards; this is the whole flo
 ``outcome`` is ``Added`` or a ``DeskRefusal`` value with a reason code (``isbn_invalid``,
 ``title_missing``, ``legacy_font``, ``barcode_format``, ``barcode_taken``, ``barcode_unscannable``)
 and never an exception for what a librarian typed. Nothing is added when the label cannot scan.
+Never imports Kivy and never sends anything to a printer: the screen owns both.
 """
 
 from __future__ import annotations

@@ -244,10 +244,14 @@ def parse_marc(path: Path) -> MarcImport:
             parsed.problems.append(MarcProblem(read.number, read.reason))
             continue
         parsed.notes.extend(f"record {read.number}: {note}" for note in read.notes)
-        draft = _draft(read, parsed)
-        if draft is None:
+        try:
+            draft = _draft(read, parsed)
+            if draft is None:
+                continue
+            items = _items(read.record, read.number, draft.record.title_id, parsed)
+        except Exception as exc:  # a field shaped like nothing we expect: this record only
+            parsed.problems.append(MarcProblem(read.number, f"unusable fields ({exc!r:.80})"))
             continue
-        items = _items(read.record, read.number, draft.record.title_id, parsed)
         title_id = _merge(parsed, draft)
         if not items:
             parsed.titles_without_items += 1

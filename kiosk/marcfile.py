@@ -54,7 +54,7 @@ def read_records(path: Path) -> Iterator[Read | Unreadable]:
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+            head = fh.read(64 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as exc:
         raise MarcRefused(f"cannot read {path}: {exc.strerror}") from exc
     if size > MAX_FILE_BYTES:
@@ -64,7 +64,7 @@ def read_records(path: Path) -> Iterator[Read | Unreadable]:
 
         yield from read_xml_records(path)
         return
-    if head and not head[:5].isdigit() and RECORD_END not in head and FIELD_END not in head:
+    if head and not head[:5].isdigit() and not any(m in head for m in (RECORD_END, FIELD_END)):
         raise MarcRefused(f"{path.name} is neither MARC21 (ISO 2709) nor MARCXML")
     with path.open("rb") as fh:
         for number, chunk in enumerate(_chunks(fh), start=1):

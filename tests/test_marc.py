@@ -239,6 +239,29 @@ def test_damaged_bytes_never_raise(data):
     assert isinstance(decode_record(bytes(raw), 1), Read | Unreadable)
 
 
+def test_xml_fields_in_odd_places_are_one_problem_each(tmp_path):
+    odd = tmp_path / "odd.xml"
+    odd.write_text(
+        "<collection>"
+        '<record><controlfield tag="245">Title as a control field</controlfield>'
+        '<datafield tag="952"/></record>'
+        '<record><datafield tag="245" ind1="0" ind2="0"><subfield code="a">Fine</subfield>'
+        '</datafield><datafield tag="952"><subfield code="p">F1</subfield></datafield></record>'
+        "</collection>"
+    )
+    parsed = parse_marc(odd)
+    assert [p.record for p in parsed.problems] == [1] and set(parsed.copies) == {"F1"}
+
+
+def test_a_broken_first_leader_does_not_hide_the_file(tmp_path):
+    first = bytearray(iso2709(book("First", items=[item("L1")])))
+    first[0:5] = b"x9?z!"  # record length not a number
+    path = write(tmp_path, "leader.mrc", b"\n" * 600, bytes(first), iso2709(book("Second")))
+    parsed = parse_marc(path)
+    assert set(parsed.copies) == {"L1"} and len(parsed.titles) == 2
+    assert any("record 1: leader record length repaired" in n for n in parsed.notes)
+
+
 def test_command_all_or_nothing_then_skip_bad(tmp_path, home, capsys):
     path = write(
         tmp_path,

@@ -2,7 +2,9 @@
 
 ``import-catalog`` (in ``circulation``) hands ``.mrc``/``.marc``/``.dat``/``.iso``/``.xml`` files
 to ``import_marc`` here: every bad record is reported on its own line, and, as for CSV files,
-nothing is imported while there are bad records unless ``--skip-bad`` is given.
+nothing is imported while there are bad records unless ``--skip-bad`` is given. Handlers stay
+thin (parse arguments, call ``kiosk.marc``/``kiosk.labels``/``kiosk.koha``, print); none writes a
+PDF or export when an asked-for barcode or card is unknown.
 """
 
 from __future__ import annotations
