@@ -76,6 +76,14 @@ class Library:
         self.outbox = Outbox(store, clock, self.kiosk_id, self.prison_id)
         self.loans_table = store.table("loans")
         self.attendance = store.table("attendance")
+        self._restore_clock_offset()
+
+    def _restore_clock_offset(self) -> None:
+        """A restart in the same boot keeps what the hub said about our clock."""
+        state = self.store.get_meta("sync", {}) or {}
+        offset = state.get("clock_offset_s")
+        if offset is not None and state.get("clock_boot_id") == self.clock.boot_id:
+            self.clock.offset_s = float(offset)
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -386,6 +394,8 @@ class Library:
 
     @_locked
     def update_sync_state(self, **fields) -> dict:
+        if "clock_offset_s" in fields:
+            fields["clock_boot_id"] = self.clock.boot_id
         state = self.sync_state() | fields
         with self.store.transaction():
             self.store.set_meta("sync", state)

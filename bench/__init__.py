@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures (JSON with --json) next to a baseline measured in the same run."""

@@ -1,0 +1,1 @@
+"""The demo behind ``./bannalai demo``: a hub, an enrolled kiosk and a sample Khmer library."""
