@@ -65,4 +65,10 @@ def test_pdf_and_audio_open_in_the_reader(run):
     assert kinds["pdf"]["view"] == "PdfView" and (out / "reader-pdf.png").is_file()
     assert kinds["audio"]["view"] == "Audiobook"
     # no GStreamer in this test environment: the screen says so instead of crashing
-    assert kinds["audio"]["message"] in ("", "This kiosk cannot play sound. Ask the librarian.")
+    try:
+        import gi  # noqa: F401
+
+        has_gstreamer = True
+    except ImportError:
+        has_gstreamer = False
+    assert has_gstreamer or kinds["audio"]["message"]  # shown in the kiosk's language

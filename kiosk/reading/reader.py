@@ -23,7 +23,7 @@ from kiosk.reading.render import THEMES, render_page
 from kiosk.reading.state import ReadingState
 
 SNIPPET = 30
-_CACHE = 8
+_CACHE = 4  # previous, current, next and one spare: pages are ~2 MB each
 
 
 class Reader:

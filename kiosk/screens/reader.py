@@ -31,10 +31,13 @@ log = logging.getLogger("kiosk.reader")
 SWIPE_PX = 60
 
 
-def to_texture(image) -> Texture:
-    texture = Texture.create(size=image.size, colorfmt="rgba")
+def to_texture(image, reuse: Texture | None = None) -> Texture:
+    """The page as a texture; an existing one of the same size is refilled, not reallocated."""
+    texture = reuse
+    if texture is None or tuple(texture.size) != image.size:
+        texture = Texture.create(size=image.size, colorfmt="rgba")
+        texture.flip_vertical()
     texture.blit_buffer(image.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
-    texture.flip_vertical()
     return texture
 
 
@@ -143,7 +146,7 @@ class ReaderScreen(KioskScreen):
     def show(self) -> None:
         view, flow = self.view, self.flow
         if isinstance(view, Reader):
-            self.ids.page.texture = to_texture(view.image())
+            self._show_image(view.image())
             page, pages = view.chapter_progress()
             title = view.toc()[view.chapter] or ""
             numbers = flow._("{page} / {pages}", page=page, pages=pages)
@@ -151,9 +154,17 @@ class ReaderScreen(KioskScreen):
             self.progress = view.book_progress()
             view.prefetch()
         elif isinstance(view, PdfView):
-            self.ids.page.texture = to_texture(view.image())
+            self._show_image(view.image())
             self.progress_text = flow._("{page} / {pages}", page=view.page + 1, pages=view.pages)
             self.progress = (view.page + 1) / max(view.pages, 1)
+
+    def _show_image(self, image) -> None:
+        page = self.ids.page
+        texture = to_texture(image, page.texture)
+        if texture is page.texture:
+            page.canvas.ask_update()
+        else:
+            page.texture = texture
 
     def _audio_progress(self) -> None:
         view = self.view

@@ -123,6 +123,9 @@ def main(out: Path) -> dict:
     pump(3)
     result["outbox"] = app.library.outbox_count()
     result["other_kinds"] = open_other_kinds(app, settings, out, reader)
+    import resource
+
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     app.stop()
     return result
 
