@@ -352,8 +352,11 @@ class Library:
             isbn=isbn,
             category=category,
         )
+        known = self.title(title_id) or {}
+        given = {k: v for k, v in record.model_dump().items() if v}
         with self.store.transaction():
-            self.catalog.put_title(record)
+            # A title already known (cover, reading level from the hub) keeps what the form omits.
+            self.catalog.put_title(TitleRecord.model_validate(known | given))
             self.catalog.put_copy(CopyRecord(barcode=barcode, title_id=title_id))
             payload = events.CopyAdded(
                 barcode=barcode, isbn=isbn, title=title, title_latin=title_latin, author=author
