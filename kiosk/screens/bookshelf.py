@@ -25,6 +25,7 @@ class ShelfTile(ButtonBehavior, BoxLayout):
     title = StringProperty("")
     cover = StringProperty("")
     mark = StringProperty("")
+    level = StringProperty("")  # reading level, in the kiosk's digits
     progress = NumericProperty(0)
 
 
@@ -89,6 +90,7 @@ class BookshelfScreen(KioskScreen):
                 title=meta.title,
                 cover=cover,
                 mark=KIND_MARK.get(meta.kind, ""),
+                level=flow.texts.number(meta.reading_level) if meta.reading_level else "",
                 progress=item.progress if item.continuing else 0,
             )
             tile.bind(on_release=lambda _t, cid=meta.content_id: self.open_book(cid))
