@@ -62,7 +62,8 @@ def cmd_screenshot(args) -> int:
     if args.demo:
         from kiosk.demohome import make_demo_home
 
-        settings = make_demo_home(Path(tempfile.mkdtemp(prefix="kiosk-demo-")), **changes)
+        home = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+        settings = make_demo_home(home, loans=True, **changes)
     else:
         settings = settings_from(args).updated(**changes)
     from kiosk.app import pump, screenshot, start
