@@ -2,9 +2,9 @@
 
 Marking a patron changes their record's status (kiosks pull it and stop lending to them) and
 either closes their open loans (the books came back with them) or flags each one as a conflict
-for the librarian to chase. On release the patron's reading history -- the card on their loans and
-e-reading sessions -- is replaced by a random pseudonym once ``purge_after`` has passed, so the
-month's figures stay the same but nothing links those books to the person any more.
+for the librarian to chase. On release the patron's history -- the card on their loans, e-reading
+sessions and attendances -- is replaced by one random pseudonym once ``purge_after`` has passed,
+so past months' figures stay the same but nothing links those books to the person any more.
 ``purge_due`` runs from ``python -m hub purge-released`` (nightly) and at each dashboard login.
 Runs inside the writer's transaction; no FastAPI.
 """
@@ -23,7 +23,9 @@ from hub.errors import Invalid, NotFound
 STATUSES = ("transferred", "released")
 LOAN_ACTIONS = ("closed", "flagged")
 DEFAULT_PURGE_DAYS = 90
-HISTORY_EVENTS = ("checked_out", "checked_in", "renewed", "reading_session_recorded")
+HISTORY_EVENTS = (
+    "checked_out", "checked_in", "renewed", "reading_session_recorded", "attendance_recorded",
+)  # fmt: skip
 
 
 def mark_departure(
