@@ -121,6 +121,12 @@ def test_entities_are_never_expanded(settings, src):
     assert sum("entities" in w for w in meta.warnings) == 2
 
 
+def test_encrypted_member_is_skipped_not_the_book(settings, src):
+    meta = import_content(settings, files.encrypted_member_epub(src / "x.epub"))
+    assert [c["title"] for c in meta.chapters] == ["ក", "គ"]
+    assert any("encrypted" in w for w in meta.warnings)
+
+
 def test_huge_image_is_skipped_not_the_book(settings, src):
     meta = import_content(settings, files.huge_image_epub(src / "h.epub"))
     assert any("pixels" in w or "too large" in w for w in meta.warnings)

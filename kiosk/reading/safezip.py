@@ -89,8 +89,17 @@ class SafeZip:
                         )
                     self._check_ratio(info, size)
                     parts.append(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-            raise KeyError(f"{name}: {exc}") from exc  # a broken member: skip it, keep the book
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ) as exc:
+            # broken, encrypted or unsupported member: skip it, keep the book
+            reason = "encrypted" if "encrypted" in str(exc) else str(exc)[:80]
+            raise KeyError(f"{name}: {reason}") from exc
         return b"".join(parts)
 
     def resolve(self, base: str, href: str) -> str | None:

@@ -113,7 +113,10 @@ def extract(data: bytes) -> list[Item]:
     root = _root(data)
     body = next((el for el in root.iter() if local(el.tag) == "body"), root)
     walker = _Walker()
-    walker.walk(body)
+    try:
+        walker.walk(body)
+    except RecursionError as exc:
+        raise DocumentSkipped("elements nested too deeply") from exc
     walker.flush()
     return walker.items
 

@@ -177,3 +177,19 @@ def pdf_file(path: Path, pages: int = 3) -> Path:
     images = [Image.new("RGB", (300, 420), (255, 255, 255 - 40 * i)) for i in range(pages)]
     images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=72)
     return path
+
+
+def encrypted_member_epub(path: Path) -> Path:
+    """Three chapters; the central directory marks the second one as encrypted."""
+    write_epub(path, "encrypted", [("ក", STORY), ("ខ", STORY), ("គ", STORY)])
+    data = bytearray(path.read_bytes())
+    target = b"OEBPS/text/ch001.xhtml"
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = struct.unpack("<H", data[at + 28 : at + 30])[0]
+        if bytes(data[at + 46 : at + 46 + name_len]) == target:
+            flags = struct.unpack("<H", data[at + 8 : at + 10])[0] | 0x1
+            data[at + 8 : at + 10] = struct.pack("<H", flags)
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    return path
