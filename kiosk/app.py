@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def _app_class():
                     self.flow.add_screen(name, staff_only=cls.staff_only)
                 self.manager.add_widget(cls(name=name))
             Window.bind(on_keyboard=self._on_keyboard, on_touch_down=self._on_touch)
+            # On the device nothing closes the window (Alt+F4, a compositor's close request).
+            Window.bind(on_request_close=lambda *a, **k: bool(self.settings.fullscreen))
             Clock.schedule_interval(self._tick, 1.0)
             interval = watchdog.ping_interval()
             if interval:
@@ -254,7 +257,10 @@ def run(settings: Settings) -> int:
     """The kiosk's main loop; returns when the window closes. Crashes propagate to the caller."""
     app = start(settings)
     from kivy.base import runTouchApp
+    from kivy.clock import Clock
 
+    # systemd stops the kiosk with SIGTERM: close the window and the store cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda dt: app.stop()))
     try:
         runTouchApp()
     finally:

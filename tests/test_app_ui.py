@@ -295,3 +295,59 @@ def test_not_provisioned_shows_the_reason(ui, tmp_path):
     assert out.stat().st_size > 5000
     if os.environ.get("BANNALAI_SHOTS"):
         shutil.copy(out, Path(os.environ["BANNALAI_SHOTS"]) / "notprovisioned_km.png")
+
+
+def _subprocess_home(tmp_path) -> tuple[Path, dict]:
+    home = make_demo_home(tmp_path / "home", fullscreen=False, window_size=(800, 480))
+    env = dict(os.environ, KIVY_HOME=str(tmp_path / "kivy"), KIVY_NO_CONSOLELOG="1")
+    return home.home, env
+
+
+def test_run_tells_systemd_ready_and_a_crash_exits_non_zero_with_a_log(ui, tmp_path):
+    import socket
+
+    home, env = _subprocess_home(tmp_path)
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    sock.settimeout(60)
+    env["NOTIFY_SOCKET"] = str(sock_path)
+    crash = (
+        "import sys, kiosk.flow\n"
+        "def boom(self):\n"
+        "    raise RuntimeError('injected crash')\n"
+        "kiosk.flow.Flow.tick = boom\n"
+        "from kiosk.__main__ import main\n"
+        f"sys.exit(main(['run', '--home', {str(home)!r}]))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", crash], env=env, stderr=subprocess.PIPE)
+    try:
+        assert sock.recv(1024).startswith(b"READY=1")
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        sock.close()
+    assert proc.returncode == 70, err[-2000:]
+    assert "injected crash" in (home / "logs" / "kiosk-app.log").read_text()
+
+
+def test_sigterm_stops_the_app_cleanly(ui, tmp_path):
+    import signal
+    import socket
+
+    home, env = _subprocess_home(tmp_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(60)
+    env["NOTIFY_SOCKET"] = str(tmp_path / "notify.sock")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "run", "--home", str(home)], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        assert sock.recv(1024).startswith(b"READY=1")
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        sock.close()
+    assert proc.returncode == 0, err[-2000:]
