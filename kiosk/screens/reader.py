@@ -29,6 +29,7 @@ from kiosk.screens.base import KioskScreen, TextButton, fill
 
 log = logging.getLogger("kiosk.reader")
 SWIPE_PX = 60
+READING_IDLE_S = 300  # a slow reader may look at one page for minutes; settings may change it
 
 
 def to_texture(image, reuse: Texture | None = None) -> Texture:
@@ -78,6 +79,8 @@ class ReaderScreen(KioskScreen):
         self.session: ReadingSession | None = None
         self._down = None
         self._tick = None
+        self._keep_awake = None
+        self._last_touch = 0.0
 
     def open_book(self, content_id: str, card: str | None = None) -> None:
         self.content_id, self.card = content_id, card
@@ -85,6 +88,8 @@ class ReaderScreen(KioskScreen):
     # -- life cycle ----------------------------------------------------------------------------
     def on_pre_enter(self, *args) -> None:
         self.notice = ""
+        self._last_touch = Clock.get_time()
+        self._keep_awake = Clock.schedule_interval(lambda dt: self._hold_idle_timer(), 5.0)
         Clock.schedule_once(lambda dt: self._open(), 0)  # after layout: the page size is known
 
     def _open(self, tries: int = 20) -> None:
@@ -123,10 +128,25 @@ class ReaderScreen(KioskScreen):
             self.ids.page.source = str(cover)
         self._tick = Clock.schedule_interval(lambda dt: self._audio_progress(), 1.0)
 
+    def _hold_idle_timer(self) -> None:
+        """Keep the flow's (short) idle timer from closing the book while someone reads.
+
+        Only for ``reading_idle_timeout_s`` after the last touch; then the flow's own timer
+        counts down and returns to the start screen as everywhere else (privacy).
+        """
+        limit = float(self.app.settings.extra.get("reading_idle_timeout_s", READING_IDLE_S))
+        if Clock.get_time() - self._last_touch < limit:
+            self.flow.touch()
+
+    def on_touch_down(self, touch):
+        self._last_touch = Clock.get_time()
+        return super().on_touch_down(touch)
+
     def on_leave(self, *args) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        for event in (self._tick, self._keep_awake):
+            if event is not None:
+                event.cancel()
+        self._tick = self._keep_awake = None
         if self.session is not None and self.library is not None:
             try:
                 self.session.record(self.library, self._now())
