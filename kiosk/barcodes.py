@@ -90,10 +90,15 @@ def _validate(raw: str, symbology: str, settings) -> Scan | Invalid:
         return found if isinstance(found, Scan) else Scan(text, "qr", symbology)
     if symbology == "code39":
         text = text.strip("*")  # some wedge scanners transmit the start/stop characters
+    retail = None
     if symbology == "keyboard" and _looks_retail(text):
-        return _retail(_compact(text), symbology, raw, settings, trusted=True)
+        retail = _retail(_compact(text), symbology, raw, settings, trusted=True)
+        if isinstance(retail, Scan) or _compact(text).startswith(_BOOK_PREFIXES):
+            return retail  # a mistyped ISBN is refused, never taken for a label
     found = _label(text, symbology, settings)
-    return found if isinstance(found, Scan) else Invalid(found, raw[:MAX_LENGTH])
+    if isinstance(found, Scan):
+        return found  # e.g. 13-digit item labels without an EAN check digit
+    return retail or Invalid(found, raw[:MAX_LENGTH])
 
 
 def clean(raw: str) -> str:

@@ -72,6 +72,15 @@ def test_default_formats_overlap_so_the_kind_is_label():
     assert validate("ABC123", "code128", DEFAULTS) == Scan("ABC123", "label", "code128")
 
 
+def test_wedge_digits_that_are_no_ean_can_still_be_item_labels():
+    digits = LIBRARY.updated(item_label_pattern=r"\d{13}")
+    assert validate("1234567890123", "keyboard", digits) == Scan(
+        "1234567890123", "item", "keyboard"
+    )
+    assert validate("1234567890123", "keyboard", LIBRARY).reason == "bad_check_digit"
+    assert validate("9789995012343", "keyboard", DEFAULTS).reason == "bad_check_digit"
+
+
 def test_other_ean_allowed_by_a_switch():
     open_settings = LIBRARY.updated(accept_other_ean=True)
     assert validate("7122211724803", "ean13", open_settings).kind == "ean"

@@ -114,7 +114,7 @@ class WedgeSource:
         self.grab = grab
         self.retry_s = retry_s
         self.name = f"evdev:{device}"
-        self.status = "stopped"  # searching, connected, stopped
+        self.status = "stopped"  # searching, connected, unavailable, stopped
         self.connects = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -141,6 +141,9 @@ class WedgeSource:
                     self._read(path, on_scan)
             except OSError:
                 pass  # unplugged, or grabbed by someone else: look again after a pause
+            except ImportError:  # no python-evdev here: the app's KeyBurst fallback applies
+                self.status = "unavailable"
+                return
             self.status = "searching"
             self._stop.wait(self.retry_s)
 
