@@ -269,7 +269,7 @@ def has_legacy_font_text(text: str) -> bool:
     return (strong + weak / 2) / len(words) >= 0.2
 
 
-def iter_khmer_ratio(texts: Iterable[str]) -> float:
+def khmer_ratio(texts: Iterable[str]) -> float:
     """Share of letters that are Khmer across ``texts`` (1.0 when there are no letters)."""
     total = khmer = 0
     for text in texts:

@@ -52,7 +52,7 @@ def _metadata(opf, parsed: Parsed) -> str:
             parsed.licence = text
         elif name == "meta" and el.get("name") == "cover":
             cover_id = el.get("content", "")
-    khmer_titles = [t for t in titles if khmer.iter_khmer_ratio([t]) > 0.5]
+    khmer_titles = [t for t in titles if khmer.khmer_ratio([t]) > 0.5]
     latin_titles = [t for t in titles if t not in khmer_titles]
     parsed.title = (khmer_titles or latin_titles or [""])[0]
     parsed.title_latin = latin_titles[0] if khmer_titles and latin_titles else ""

@@ -114,7 +114,7 @@ def build(job: dict) -> PackageMeta:
     over = {k: v for k, v in job.get("overrides", {}).items() if v}
     sample = _sample(parsed)
     title = (over.get("title") or parsed.title or source.stem)[:300]
-    ratio = khmer.iter_khmer_ratio([sample or title])
+    ratio = khmer.khmer_ratio([sample or title])
     language = parsed.language or ("km" if ratio >= 0.3 else "en")
     legacy = _check_legacy(parsed, title, language, sample)
     if parsed.kind in ("text", "audio") and not parsed.cover:
