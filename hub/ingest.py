@@ -126,13 +126,16 @@ def _event_row(event: Event, occurred: str, source: str, received_iso: str) -> t
         event.seq,
         event.boot_id,
         event.type,
-        iso(event.at),
+        occurred if source == "kiosk" and event.clock_synced else iso(event.at),
         int(event.clock_synced),
         occurred,
         source,
-        json.dumps(event.data, ensure_ascii=False, separators=(",", ":")),
+        _dumps(event.data),
         received_iso,
     )
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class _Loans:
@@ -149,20 +152,20 @@ class _Loans:
 
     def _checked_out(self, event: Event, data: dict, occurred: str) -> None:
         loan_id, barcode = data["loan_id"], data["barcode"]
+        self._check_copy_free(event, barcode, loan_id, data["card"])
+        inserted = self.conn.execute(
+            "INSERT OR IGNORE INTO loans(loan_id, prison_id, barcode, card, due, out_kiosk_id,"
+            " out_event_id, out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (loan_id, event.prison_id, barcode, data["card"], data["due"],
+             event.kiosk_id, str(event.id), occurred),
+        ).rowcount  # fmt: skip
+        if inserted:
+            return
         existing = self.conn.execute(
             "SELECT out_event_id FROM loans WHERE loan_id=?", (loan_id,)
         ).fetchone()
-        if existing is not None and existing[0] is not None:
+        if existing[0] is not None:
             self._conflict(event, "duplicate_loan_id", barcode, loan_id, {})
-            return
-        self._check_copy_free(event, barcode, loan_id, data["card"])
-        if existing is None:
-            self.conn.execute(
-                "INSERT INTO loans(loan_id, prison_id, barcode, card, due, out_kiosk_id,"
-                " out_event_id, out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (loan_id, event.prison_id, barcode, data["card"], data["due"],
-                 event.kiosk_id, str(event.id), occurred),
-            )  # fmt: skip
             return
         # Its return came first: join them, and the return is no longer a conflict.
         self.conn.execute(

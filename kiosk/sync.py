@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from kiosk import __version__
@@ -136,33 +137,53 @@ class SyncAgent:
         )  # fmt: skip
 
     def _push(self, client: HubClient) -> tuple[int, int, bool]:
+        """Push batches oldest first. While batch N+1 travels, batch N's acknowledged events
+        are deleted in a helper thread (both wait on I/O); an event is deleted only after the
+        hub acknowledged it, and one the hub acknowledged but we had no time to delete is
+        simply pushed again later and counted once by the hub."""
         pushed = duplicates = 0
         batch = self.config.batch
-        for _ in range(self.config.max_batches):
-            events = self.library.outbox_pending(batch)
-            if not events:
-                return pushed, duplicates, False
-            clock = self.library.clock
-            body = PushRequest(
-                kiosk_id=self.library.kiosk_id, boot_id=clock.boot_id, sent_at=clock.now(),
-                clock_synced=clock.synced, pending=self.library.outbox_count(),
-                version=__version__, events=events,
-            )  # fmt: skip
+        deleting: Future | None = None
+        in_flight: set = set()  # acknowledged, being deleted
+        with ThreadPoolExecutor(1, thread_name_prefix="kiosk-sync-ack") as acker:
             try:
-                answer = client.push(body)
-            except HubRefused as exc:
-                if exc.status == 413 and batch > 1:
-                    batch = max(1, batch // 2)  # the hub takes less than we thought
-                    continue
-                raise
-            sent = {e.id for e in events}
-            acked = [i for i in answer.acked if i in sent]
-            self.library.outbox_acknowledge(acked)
-            pushed += answer.applied
-            duplicates += answer.duplicates
-            if len(acked) < len(events):
-                raise HubRefused(200, f"hub acknowledged {len(acked)} of {len(events)} events")
+                for _ in range(self.config.max_batches):
+                    events = self._next_batch(batch, in_flight)
+                    if not events:
+                        break
+                    try:
+                        answer = client.push(self._push_body(events))
+                    except HubRefused as exc:
+                        if exc.status == 413 and batch > 1:
+                            batch = max(1, batch // 2)  # the hub takes less than we thought
+                            continue
+                        raise
+                    sent = {e.id for e in events}
+                    acked = [i for i in answer.acked if i in sent]
+                    if deleting is not None:
+                        deleting.result()
+                    in_flight = set(acked)
+                    deleting = acker.submit(self.library.outbox_acknowledge, acked)
+                    pushed += answer.applied
+                    duplicates += answer.duplicates
+                    if len(acked) < len(events):
+                        raise HubRefused(200, f"hub acknowledged {len(acked)} of {len(events)}")
+            finally:
+                if deleting is not None:
+                    deleting.result()
         return pushed, duplicates, self.library.outbox_count() > 0
+
+    def _next_batch(self, batch: int, in_flight: set) -> list:
+        events = self.library.outbox_pending(batch + len(in_flight))
+        return [e for e in events if e.id not in in_flight][:batch]
+
+    def _push_body(self, events: list) -> PushRequest:
+        clock = self.library.clock
+        return PushRequest(
+            kiosk_id=self.library.kiosk_id, boot_id=clock.boot_id, sent_at=clock.now(),
+            clock_synced=clock.synced, pending=self.library.outbox_count(),
+            version=__version__, events=events,
+        )  # fmt: skip
 
     def _pull(self, client: HubClient) -> int:
         pulled = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
 from hub.api.deps import HubDep, KioskDep
@@ -42,8 +42,8 @@ def enrol_kiosk(body: EnrolRequest, hub: HubDep) -> EnrolResponse:
     )  # fmt: skip
 
 
-@router.post("/push", response_model=PushResponse)
-async def push(request: Request, hub: HubDep, kiosk: KioskDep) -> PushResponse:
+@router.post("/push", response_model=PushResponse, response_class=Response)
+async def push(request: Request, hub: HubDep, kiosk: KioskDep) -> Response:
     body = await read_limited(request, hub.settings.max_push_bytes)
     try:
         batch = PushRequest.model_validate_json(body)
@@ -54,10 +54,11 @@ async def push(request: Request, hub: HubDep, kiosk: KioskDep) -> PushResponse:
     result = await asyncio.wrap_future(
         hub.db.submit(lambda conn: ingest(conn, kiosk, batch, received))
     )
-    return PushResponse(
+    answer = PushResponse(
         acked=result.acked, applied=result.applied, duplicates=result.duplicates,
         conflicts=result.conflicts, missing=result.missing, hub_time=hub.now(),
     )  # fmt: skip
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
