@@ -136,7 +136,11 @@ def _app_class():
             else:
                 self.manager.current_screen.refresh()
             countdown = self.flow.countdown
-            self.countdown_text = "" if countdown is None else self.flow.texts.number(countdown)
+            self.countdown_text = (
+                ""
+                if countdown is None
+                else self.flow._("Closing in {seconds}. Touch to stay.", seconds=countdown)
+            )
 
         # -- input ----------------------------------------------------------------------------
         def deliver(self, event) -> None:
