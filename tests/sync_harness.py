@@ -28,7 +28,11 @@ def free_port() -> int:
 class HubProcess:
     """``python -m hub serve`` in its own process, started and stopped like the real service."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, *, extra_env: dict | None = None):
+    def __init__(
+        self, data_dir: Path, port: int | None = None, *, extra_env: dict | None = None,
+        tls: bool = False,
+    ):  # fmt: skip
+        self.tls = tls  # True: hub.toml in data_dir names tls_cert and tls_key
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
@@ -36,7 +40,7 @@ class HubProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> HubProcess:
         cmd = [sys.executable, "-m", "hub", "serve", "--data-dir", str(self.data_dir),
@@ -47,7 +51,8 @@ class HubProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited: {self.proc.stderr.read().decode()[-2000:]}")
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.url}/api/v1/health", timeout=1, verify=False)
+                if health.status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
