@@ -28,6 +28,14 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def key_of(kind: str, record: dict) -> str:
+    """The key kiosks index a record by: title_id, barcode, card, ``category/item_type``."""
+    if kind == "rule":
+        return f"{record.get('patron_category', '*')}/{record.get('item_type', '*')}"
+    field = {"title": "title_id", "copy": "barcode", "patron": "card", "content": "content_id"}
+    return str(record[field[kind]])
+
+
 def put_record(
     conn: sqlite3.Connection,
     prison_id: str,

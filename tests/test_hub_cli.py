@@ -1,0 +1,47 @@
+"""``python -m hub``: admin, enrolment token + identity, kiosks listing, backup, unsafe serve."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+from sync_harness import ROOT
+
+from wire.identity import parse_identity
+
+
+def hub(*args, data, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args, "--data-dir", str(data)],
+        cwd=ROOT, capture_output=True, text=True, input=stdin, timeout=60,
+    )  # fmt: skip
+
+
+def test_admin_token_kiosks_and_backup(tmp_path):
+    data = tmp_path / "hub"
+    out = hub("create-admin", "admin", "--password-stdin", data=data, stdin="correct horse 1\n")
+    assert out.returncode == 0, out.stderr
+    assert hub("create-admin", "admin", "--password-stdin", data=data,
+               stdin="correct horse 1\n").returncode == 1  # fmt: skip
+    out = hub("enrolment-token", "--kiosk-id", "k1", "--prison-id", "p1", "--ttl", "2h", data=data)
+    token, _, identity = out.stdout.partition("\n")
+    assert parse_identity(identity).enrolment_token == token
+    assert hub("enrolment-token", "--kiosk-id", "k1", "--prison-id", "p1", "--ttl", "soon",
+               data=data).returncode == 1  # fmt: skip
+    listed = json.loads(hub("kiosks", "--json", data=data).stdout)
+    assert listed == []  # a kiosk appears once it has enrolled
+    for _ in range(3):
+        out = hub("backup", "--out", str(tmp_path / "bk"), "--keep", "2", "--json", data=data)
+        assert out.returncode == 0, out.stderr
+    files = sorted((tmp_path / "bk").glob("hub-*.sqlite3"))
+    assert len(files) == 2
+    copy = sqlite3.connect(files[-1])
+    assert copy.execute("SELECT username, role FROM users").fetchall() == [("admin", "admin")]
+    copy.close()
+
+
+def test_serve_refuses_plain_http_on_the_network(tmp_path):
+    out = hub("serve", "--host", "0.0.0.0", "--port", "1", data=tmp_path)
+    assert out.returncode == 1 and "plain HTTP" in out.stderr
