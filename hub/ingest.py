@@ -1,10 +1,10 @@
 """Apply a kiosk's pushed events to the hub database, idempotently.
 
 The same batch pushed twice, in pieces or out of order has the effect of one push: an event id
-already stored is acknowledged and not applied again; loans are keyed by the kiosk's loan id, so a
-return that arrives before its check-out is joined to it when the check-out comes. Conflicts (the
-same copy lent at two kiosks, a return with no open loan) are recorded, never dropped, and resolved
-automatically only when a later event explains them. Every event keeps the hub's receive time.
+already stored is acknowledged and not applied again, and only new events reach
+``hub.projection`` (loans, conflicts, shared copies). A kiosk's sequence numbers show gaps; its
+clock offset corrects the times of events made while its clock was wrong. Every event keeps the
+hub's receive time.
 Runs inside the writer's transaction (``Database.write``); never imports FastAPI.
 """
 
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from hub.auth import Kiosk
 from hub.clock import iso
 from hub.errors import Forbidden
+from hub.projection import Projection
 from wire.api import MAX_MISSING_RANGES, PushRequest
 from wire.events import Event
 
@@ -74,7 +75,7 @@ def ingest(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        projector = _Loans(conn, kiosk, received_iso)
+        projector = Projection(conn, received)
         for event, row in sorted(zip(fresh, rows, strict=True), key=lambda p: p[0].seq):
             projector.apply(event, occurred=row[8])
         result.conflicts = projector.conflicts
@@ -136,120 +137,6 @@ def _event_row(event: Event, occurred: str, source: str, received_iso: str) -> t
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-class _Loans:
-    """Projects loan events onto ``loans`` and records conflicts."""
-
-    def __init__(self, conn: sqlite3.Connection, kiosk: Kiosk, now_iso: str):
-        self.conn, self.kiosk, self.now = conn, kiosk, now_iso
-        self.conflicts = 0
-
-    def apply(self, event: Event, *, occurred: str) -> None:
-        handler = getattr(self, f"_{event.type}", None)
-        if handler is not None:
-            handler(event, event.data, occurred)
-
-    def _checked_out(self, event: Event, data: dict, occurred: str) -> None:
-        loan_id, barcode = data["loan_id"], data["barcode"]
-        self._check_copy_free(event, barcode, loan_id, data["card"])
-        inserted = self.conn.execute(
-            "INSERT OR IGNORE INTO loans(loan_id, prison_id, barcode, card, due, out_kiosk_id,"
-            " out_event_id, out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (loan_id, event.prison_id, barcode, data["card"], data["due"],
-             event.kiosk_id, str(event.id), occurred),
-        ).rowcount  # fmt: skip
-        if inserted:
-            return
-        existing = self.conn.execute(
-            "SELECT out_event_id FROM loans WHERE loan_id=?", (loan_id,)
-        ).fetchone()
-        if existing[0] is not None:
-            self._conflict(event, "duplicate_loan_id", barcode, loan_id, {})
-            return
-        # Its return came first: join them, and the return is no longer a conflict.
-        self.conn.execute(
-            "UPDATE loans SET out_kiosk_id=?, out_event_id=?, out_at=? WHERE loan_id=?",
-            (event.kiosk_id, str(event.id), occurred, loan_id),
-        )
-        self._resolve(loan_id, "return_without_open_loan", "its check-out arrived later")
-
-    def _check_copy_free(self, event: Event, barcode: str, loan_id: str, card: str) -> None:
-        rows = self.conn.execute(
-            "SELECT l.loan_id, l.out_kiosk_id, l.card, e.seq FROM loans l"
-            " LEFT JOIN events e ON e.id = l.out_event_id"
-            " WHERE l.prison_id=? AND l.barcode=? AND l.in_event_id IS NULL AND l.loan_id<>?",
-            (event.prison_id, barcode, loan_id),
-        ).fetchall()
-        for other in rows:
-            if other["out_kiosk_id"] == event.kiosk_id and (other["seq"] or 0) > event.seq:
-                continue  # a later loan from the same kiosk arrived first: this one was returned
-            detail = {"other_loan_id": other["loan_id"], "other_kiosk_id": other["out_kiosk_id"],
-                      "other_card": other["card"], "card": card}  # fmt: skip
-            self._conflict(event, "copy_already_on_loan", barcode, loan_id, detail)
-
-    def _checked_in(self, event: Event, data: dict, occurred: str) -> None:
-        loan_id, barcode = data["loan_id"], data["barcode"]
-        row = self.conn.execute(
-            "SELECT loan_id, in_event_id FROM loans WHERE loan_id=?", (loan_id,)
-        ).fetchone()
-        if row is None:
-            # Returned at another kiosk than the one that lent it: close the copy's open loan.
-            row = self.conn.execute(
-                "SELECT loan_id, in_event_id FROM loans WHERE prison_id=? AND barcode=?"
-                " AND in_event_id IS NULL AND out_kiosk_id<>? ORDER BY out_at LIMIT 1",
-                (event.prison_id, barcode, event.kiosk_id),
-            ).fetchone()
-        if row is None:
-            self.conn.execute(
-                "INSERT INTO loans(loan_id, prison_id, barcode, card, due, in_kiosk_id,"
-                " in_event_id, in_at, days_late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (loan_id, event.prison_id, barcode, data["card"], data["due"],
-                 event.kiosk_id, str(event.id), occurred, data["days_late"]),
-            )  # fmt: skip
-            self._conflict(event, "return_without_open_loan", barcode, loan_id, {})
-            return
-        if row["in_event_id"] is not None:
-            detail = {"first_return_event_id": row["in_event_id"]}
-            self._conflict(event, "return_without_open_loan", barcode, loan_id, detail)
-            return
-        self.conn.execute(
-            "UPDATE loans SET in_kiosk_id=?, in_event_id=?, in_at=?, days_late=? WHERE loan_id=?",
-            (event.kiosk_id, str(event.id), occurred, data["days_late"], row["loan_id"]),
-        )
-        # A copy lent again elsewhere before this return reached the hub was not lent twice.
-        self._resolve_other(row["loan_id"])
-
-    def _renewed(self, event: Event, data: dict, occurred: str) -> None:
-        cur = self.conn.execute(
-            "UPDATE loans SET due=?, renewals=MAX(renewals, ?) WHERE loan_id=?",
-            (data["due"], data["renewals"], data["loan_id"]),
-        )
-        if cur.rowcount == 0:
-            self._conflict(event, "renewal_without_loan", data["barcode"], data["loan_id"], {})
-
-    def _conflict(self, event: Event, kind: str, barcode: str, loan_id: str, detail: dict) -> None:
-        self.conn.execute(
-            "INSERT INTO conflicts(prison_id, kiosk_id, event_id, kind, barcode, loan_id,"
-            " detail, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event.prison_id, event.kiosk_id, str(event.id), kind, barcode, loan_id,
-             json.dumps(detail, ensure_ascii=False), self.now),
-        )  # fmt: skip
-        self.conflicts += 1
-
-    def _resolve(self, loan_id: str, kind: str, why: str) -> None:
-        self.conn.execute(
-            "UPDATE conflicts SET resolved_at=?, resolution=? WHERE loan_id=? AND kind=?"
-            " AND resolved_at IS NULL",
-            (self.now, f"automatic: {why}", loan_id, kind),
-        )
-
-    def _resolve_other(self, returned_loan_id: str) -> None:
-        self.conn.execute(
-            "UPDATE conflicts SET resolved_at=?, resolution=? WHERE kind='copy_already_on_loan'"
-            " AND resolved_at IS NULL AND json_extract(detail, '$.other_loan_id')=?",
-            (self.now, "automatic: the earlier loan's return arrived later", returned_loan_id),
-        )
 
 
 def _update_kiosk(

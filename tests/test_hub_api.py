@@ -144,3 +144,8 @@ def test_content_by_sha256_with_range_and_only_if_published_to_the_prison(hub, t
     assert part.status_code == 206 and part.content == data[1000:]
     assert api(hub, outsider).get(f"/content/{sha}").status_code == 404
     assert client.get("/content/" + "0" * 64).status_code == 404
+
+
+def test_enrol_body_is_limited(hub):
+    answer = api(hub).post("/enrol", content=b"{" + b" " * 100_000 + b"}")
+    assert answer.status_code == 413

@@ -256,3 +256,23 @@ def test_pull_feed_gives_latest_state_once_and_only_own_prison(hub):
     assert page.changes[0].record["author"] == "A"
     p2 = hub.db.read(lambda c: catalogue.pull(c, "p2", 0, 100, NOW))
     assert [ch.key for ch in p2.changes] == ["t9"]
+
+
+def test_a_copy_added_at_one_kiosk_is_offered_to_the_others(hub):
+    from wire.events import CopyAdded, make_event
+
+    kiosk = enrolled(hub)
+    maker = EventMaker()
+    maker.seq += 1
+    added = make_event(
+        type="copy_added", kiosk_id="k1", prison_id="p1", seq=maker.seq, boot_id="b", at=T0,
+        clock_synced=True, payload=CopyAdded(barcode="N1", title="ថ្មី", author="ក"),
+    )  # fmt: skip
+    hub.db.write(lambda c: catalogue.put_record(
+        c, "p1", "copy", "OLD", {"barcode": "OLD", "title_id": "x"}, NOW))  # fmt: skip
+    push(hub, kiosk, maker.push([added]))
+    page = hub.db.read(lambda c: catalogue.pull(c, "p1", 0, 100, NOW))
+    assert {(ch.kind, ch.key) for ch in page.changes} >= {("copy", "N1"), ("copy", "OLD")}
+    copy = next(ch.record for ch in page.changes if ch.key == "N1")
+    title = next(ch.record for ch in page.changes if ch.kind == "title")
+    assert copy["title_id"] == title["title_id"] and title["title"] == "ថ្មី"

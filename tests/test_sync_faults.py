@@ -255,3 +255,19 @@ def test_ten_kiosks_at_once(hub, tmp_path):
         assert library.outbox_count() == 0
         library.close()
         assert_all_there_once(hub, ids, f"k{i}")
+
+
+def test_revoked_kiosk_keeps_its_events_and_says_why(hub, tmp_path):
+    settings = enrolled_kiosk(tmp_path / "k1", hub, "k1")
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "revoke-kiosk", "k1", "--data-dir", str(hub.data_dir)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    with Library.open(settings) as library:
+        backlog(library, 5)
+        result = SyncAgent(library, settings, config=FAST).run_once()
+        state = library.sync_state()
+        assert not result["ok"] and "revoked" in state["last_error"]
+        assert state["hub_reachable"] is True and library.outbox_count() == 5
+    assert hub_counts(hub)[0] == 0

@@ -26,6 +26,7 @@ from wire.api import (
 )
 
 router = APIRouter()
+ENROL_MAX_BYTES = 16 * 1024
 
 
 @router.get("/health", response_model=Health)
@@ -34,8 +35,15 @@ def health(hub: HubDep) -> Health:
 
 
 @router.post("/enrol", response_model=EnrolResponse)
-def enrol_kiosk(body: EnrolRequest, hub: HubDep) -> EnrolResponse:
-    kiosk, credential = hub.db.write(lambda conn: enrol(conn, body.token, body.kiosk_id, hub.now()))
+async def enrol_kiosk(request: Request, hub: HubDep) -> EnrolResponse:
+    raw = await read_limited(request, ENROL_MAX_BYTES)
+    try:
+        body = EnrolRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise Invalid(describe_errors(exc.errors())) from None
+    kiosk, credential = await asyncio.wrap_future(
+        hub.db.submit(lambda conn: enrol(conn, body.token, body.kiosk_id, hub.now()))
+    )
     return EnrolResponse(
         kiosk_id=kiosk.kiosk_id, prison_id=kiosk.prison_id, credential=credential,
         hub_time=hub.now(),
