@@ -86,7 +86,12 @@ def get_record(conn: sqlite3.Connection, prison_id: str, kind: str, key: str) ->
 def pull(
     conn: sqlite3.Connection, prison_id: str, cursor: int, limit: int, now: datetime
 ) -> PullResponse:
-    """The prison's changes after ``cursor``, oldest first, at most ``limit``."""
+    """The prison's changes after ``cursor``, oldest first, at most ``limit``. A cursor beyond
+    anything this hub ever numbered (the hub was restored from an older backup) starts again
+    from 0: kiosks apply changes as upserts, so a full resend is harmless."""
+    latest = conn.execute("SELECT value FROM counters WHERE name='change_seq'").fetchone()[0]
+    if cursor > latest:
+        cursor = 0
     rows = conn.execute(
         "SELECT kind, key, record, change_seq FROM records WHERE prison_id=? AND change_seq>?"
         " ORDER BY change_seq LIMIT ?",

@@ -21,6 +21,10 @@ def hub(*args, data, stdin=None):
 
 def test_admin_token_kiosks_and_backup(tmp_path):
     data = tmp_path / "hub"
+    book = tmp_path / "book.epub"
+    book.write_bytes(b"PK epub bytes")
+    out = hub("publish-content", str(book), "--prison-id", "p1", "--content-id", "b1", data=data)
+    assert out.returncode == 0, out.stderr
     out = hub("create-admin", "admin", "--password-stdin", data=data, stdin="correct horse 1\n")
     assert out.returncode == 0, out.stderr
     assert hub("create-admin", "admin", "--password-stdin", data=data,
@@ -35,6 +39,8 @@ def test_admin_token_kiosks_and_backup(tmp_path):
     for _ in range(3):
         out = hub("backup", "--out", str(tmp_path / "bk"), "--keep", "2", "--json", data=data)
         assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["content_files_copied"] == 0  # copied once, by the first
+    assert len(list((tmp_path / "bk" / "content").glob("??/*"))) == 1
     files = sorted((tmp_path / "bk").glob("hub-*.sqlite3"))
     assert len(files) == 2
     copy = sqlite3.connect(files[-1])

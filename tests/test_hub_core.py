@@ -254,6 +254,8 @@ def test_pull_feed_gives_latest_state_once_and_only_own_prison(hub):
     rest = hub.db.read(lambda c: catalogue.pull(c, "p1", page.cursor, 100, NOW))
     assert not rest.more and [(ch.key, ch.record) for ch in rest.changes] == [("B1", None)]
     assert page.changes[0].record["author"] == "A"
+    restored = hub.db.read(lambda c: catalogue.pull(c, "p1", 10_000, 100, NOW))
+    assert len(restored.changes) == 2  # a cursor from the future: hub restored, send it all
     p2 = hub.db.read(lambda c: catalogue.pull(c, "p2", 0, 100, NOW))
     assert [ch.key for ch in p2.changes] == ["t9"]
 

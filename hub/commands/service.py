@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def register(subparsers, parent) -> None:
     serve.set_defaults(func=run_serve)
 
     backup = subparsers.add_parser("backup", parents=[parent], help="back up the database")
-    backup.add_argument("--out", required=True, help="folder for backup files")
+    backup.add_argument(
+        "--out", required=True, help="folder for database copies (and content files, once each)"
+    )
     backup.add_argument("--keep", type=int, default=14, help="newest backups to keep (default 14)")
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(func=run_backup)
@@ -67,11 +70,32 @@ def run_backup(args) -> int:
     if args.keep < 1:
         raise HubError("--keep must be at least 1")
     result = backup(settings.paths.database, Path(args.out), keep=args.keep)
+    result["content_files_copied"] = backup_content(settings.paths.content, Path(args.out))
     if args.json:
         print_json(result)
     else:
         print(result["file"])
     return 0
+
+
+def backup_content(content: Path, out: Path) -> int:
+    """Copy content files the backup folder lacks; files are named by checksum, so a file
+    already there is the same file and the copy is incremental."""
+    copied = 0
+    if not content.is_dir():
+        return 0
+    for source in content.glob("??/*"):
+        if source.name.startswith("."):
+            continue
+        target = out / "content" / source.parent.name / source.name
+        if target.exists() and target.stat().st_size == source.stat().st_size:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+        copied += 1
+    return copied
 
 
 def backup(database: Path, out: Path, *, keep: int) -> dict:
