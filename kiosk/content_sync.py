@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
-from kiosk.hub_client import HubClient
+from kiosk.hub_client import HubClient, HubRefused
 from wire.api import ContentItem
 
 DOWNLOADS = "downloads"
@@ -24,8 +24,9 @@ def downloads_dir(settings: Settings) -> Path:
 
 
 def fetch_pending(library, settings: Settings, client: HubClient, *, importer=None) -> int:
-    """Handle every pending content change; return how many were done. Download errors raise
-    (the round fails and backs off); an import refusal is recorded and skipped."""
+    """Handle every pending content change; return how many were done. An unreachable hub
+    raises (the round fails, backs off, and resumes the download later); a file the hub refuses,
+    one that fails its checksum, or one the importer refuses is recorded and skipped."""
     pending = dict(library.sync_state().get("content_pending", {}))
     done = 0
     for content_id, raw in sorted(pending.items()):
@@ -53,7 +54,10 @@ def _fetch_and_import(settings: Settings, client: HubClient, item: ContentItem, 
     suffix = Path(item.filename).suffix.lower()[:8]
     target = folder / f"{item.sha256}{suffix}"
     if not target.exists():
-        client.download(item.sha256, item.size, target)
+        try:
+            client.download(item.sha256, item.size, target)
+        except HubRefused as exc:  # gone from the hub, or its file is damaged: not retried
+            return str(exc)
     if importer is None:
         from kiosk.reading.importer import import_content as importer
     try:

@@ -136,7 +136,7 @@ class HubClient:
             self._fetch(sha256, partial, have)
         if file_sha256(partial) != sha256:
             partial.unlink()
-            raise HubRefused(200, f"content {sha256[:12]} failed its checksum; will fetch again")
+            raise HubRefused(200, f"content {sha256[:12]} failed its checksum (download discarded)")
         os.replace(partial, target)
         return target
 

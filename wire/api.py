@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from wire.events import MAX_BATCH, Event, Ident
 from wire.records import Change
@@ -55,7 +55,7 @@ class EnrolResponse(_Body):
 class PushRequest(_Body):
     kiosk_id: Ident
     boot_id: Ident  # the kiosk's current boot: its clock offset applies to this boot's events
-    sent_at: datetime  # the kiosk's clock when sending
+    sent_at: AwareDatetime  # the kiosk's clock when sending
     clock_synced: bool
     pending: int = Field(ge=0)  # outbox size before this batch, for the dashboard
     version: Version = ""
