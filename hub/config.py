@@ -63,6 +63,7 @@ class Settings:
     tls_cert: str = ""  # PEM files; both set = serve HTTPS
     tls_key: str = ""
     allow_plain_http: bool = False  # needed to serve plain HTTP beyond this machine
+    public_url: str = ""  # how kiosks reach this hub (https://hub.prison.lan:8443), for identities
     enrolment_ttl_s: int = 7 * 24 * 3600
     max_push_bytes: int = 4 * 1024 * 1024
     pull_page: int = 1000

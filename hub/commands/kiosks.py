@@ -21,7 +21,7 @@ def register(subparsers, parent) -> None:
     token.add_argument("--kiosk-id", required=True)
     token.add_argument("--prison-id", required=True)
     token.add_argument("--ttl", default="7d", help="how long the token works (default 7d)")
-    token.add_argument("--hub-url", help="URL kiosks use (default: from host, port and TLS)")
+    token.add_argument("--hub-url", help="URL kiosks use (default: public_url in hub.toml)")
     token.set_defaults(func=run_token)
 
     kiosks = subparsers.add_parser("kiosks", parents=[parent], help="list kiosks")
@@ -61,9 +61,13 @@ def run_token(args) -> int:
 
 
 def default_hub_url(settings) -> str:
+    """``public_url`` from hub.toml; else this machine's URL when the hub listens only here."""
+    if settings.public_url:
+        return settings.public_url
+    if settings.host in ("0.0.0.0", "::"):
+        raise HubError("kiosks need this hub's address: give --hub-url or public_url in hub.toml")
     scheme = "https" if settings.tls else "http"
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    return f"{scheme}://{host}:{settings.port}"
+    return f"{scheme}://{settings.host}:{settings.port}"
 
 
 def cert_sha256(path: Path) -> str:
