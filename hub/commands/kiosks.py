@@ -11,7 +11,7 @@ from hub.auth import issue_enrolment_token, revoke_kiosk
 from hub.commands._common import open_hub, parse_duration, print_json
 from hub.errors import HubError
 from hub.kiosks import list_conflicts, list_kiosks
-from wire.identity import Identity, IdentityError, render_identity
+from wire.identity import Identity, IdentityError, check_hub_url, render_identity
 
 
 def register(subparsers, parent) -> None:
@@ -45,6 +45,10 @@ def run_token(args) -> int:
     with open_hub(args) as hub:
         settings = hub.settings
         url = args.hub_url or default_hub_url(settings)
+        try:
+            check_hub_url(url)  # before a token exists that nobody could use
+        except ValueError as exc:
+            raise HubError(f"hub URL {url} {exc}") from None
         fingerprint = cert_sha256(Path(settings.tls_cert)) if settings.tls else None
         token = hub.db.write(
             lambda conn: issue_enrolment_token(conn, args.kiosk_id, args.prison_id, ttl, hub.now())
