@@ -19,7 +19,8 @@ Conventions every screen follows (the reading station's ``bookshelf`` and reader
 - **Text**: every user-facing string goes through gettext: ``app.t("Text", app.lang)`` in .kv
   (re-evaluated when the language changes) and ``self.flow._("Text")`` in Python; numbers and
   dates through ``flow.texts.number`` / ``flow.texts.date`` (Khmer digits and month/day names).
-  Long Khmer text uses ``WrapLabel`` (ICU line breaks, never inside a cluster).
+  Long Khmer text uses ``WrapLabel`` (ICU line breaks, never inside a cluster). Lists of scan
+  outcomes use ``show_rows`` (reuses ``LineRow`` widgets: rebuilding them per scan was slow).
 - **Icons** for every detainee action: ``kiosk/screens/icons/<name>.png`` (``draw_icons.py``),
   ``IconButton`` in kv. Touch targets at least 96 px for detainees.
 - Never block the UI thread on the network or a device; workers use ``Clock.schedule_once``.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.flow import ACTIVITY_NAMES
-from kiosk.screens.base import IconButton, KioskScreen, LineRow, fill, icon
+from kiosk.screens.base import IconButton, KioskScreen, fill, icon, show_rows
 
 
 class AttendanceScreen(KioskScreen):
@@ -24,10 +24,7 @@ class AttendanceScreen(KioskScreen):
             buttons.append(button)
         fill(self.ids.activities, buttons)
         self.ids.prompt.source_text = flow.message or flow._("Choose the class.")
-        fill(
-            self.ids.lines,
-            [LineRow(ok=ln.ok, title=ln.title, detail=ln.detail) for ln in flow.lines],
-        )
+        show_rows(self.ids.lines, [(ln.ok, ln.title, ln.detail) for ln in flow.lines])
 
     def choose(self, activity: str) -> None:
         self.flow.choose_activity(activity)

@@ -105,6 +105,21 @@ class TopBar(BoxLayout):
     show_home = BooleanProperty(True)
 
 
+def show_rows(container, rows) -> None:
+    """Show ``(ok, title, detail)`` rows, reusing the ``LineRow`` widgets already there.
+
+    Rebuilding rows from kv rules on every scan cost more than the scan itself.
+    """
+    existing = container.children[::-1]  # Kivy keeps children last-first
+    for row in existing[len(rows) :]:
+        container.remove_widget(row)
+    for i, (ok, title, detail) in enumerate(rows):
+        if i < len(existing):
+            existing[i].ok, existing[i].title, existing[i].detail = ok, title, detail
+        else:
+            container.add_widget(LineRow(ok=ok, title=title, detail=detail))
+
+
 def fill(container, widgets) -> None:
     """Replace a container's children (rows of a list) in order."""
     container.clear_widgets()

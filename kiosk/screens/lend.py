@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.screens.base import KioskScreen, LineRow, fill, icon
+from kiosk.screens.base import KioskScreen, icon, show_rows
 from kiosk.screens.patron import loan_rows
 
 
@@ -19,11 +19,8 @@ class LendScreen(KioskScreen):
         self.ids.loans_title.text = (
             flow._("Books now: {count}", count=len(patron.loans)) if patron else ""
         )
-        fill(self.ids.loans, loan_rows(flow, patron) if patron else [])
-        fill(
-            self.ids.lines,
-            [LineRow(ok=ln.ok, title=ln.title, detail=ln.detail) for ln in flow.lines],
-        )
+        show_rows(self.ids.loans, loan_rows(flow, patron) if patron else [])
+        show_rows(self.ids.lines, [(ln.ok, ln.title, ln.detail) for ln in flow.lines])
         self.ids.picture.source = icon("lend" if patron else "myloans")
         self.ids.done.disabled = patron is None
         self.ids.done.opacity = 1 if patron else 0.3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.screens.base import KioskScreen, fill
+from kiosk.screens.base import KioskScreen, show_rows
 from kiosk.screens.patron import loan_rows
 
 
@@ -15,7 +15,7 @@ class MyLoansScreen(KioskScreen):
         if patron is None:
             self.ids.prompt.source_text = flow.message or flow._("Show your card to the scanner.")
             self.ids.name.text = ""
-            fill(self.ids.loans, [])
+            show_rows(self.ids.loans, [])
         else:
             self.ids.name.text = patron.name
             if patron.loans:
@@ -23,7 +23,7 @@ class MyLoansScreen(KioskScreen):
             else:
                 text = flow._("You have no books now.")
             self.ids.prompt.source_text = text
-            fill(self.ids.loans, loan_rows(flow, patron))
+            show_rows(self.ids.loans, loan_rows(flow, patron))
         self.ids.scan_picture.opacity = 0 if patron else 1
         self.ids.scan_picture.width = 0 if patron else 110
         self.ids.done.opacity = 1 if patron else 0

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from kiosk.screens.base import LineRow
 
-
-def loan_rows(flow, patron) -> list[LineRow]:
+def loan_rows(flow, patron) -> list[tuple[bool, str, str]]:
     rows = []
     for loan in patron.loans:
         if loan.overdue:
             detail = flow._("Late! It was due {due}", due=loan.due)
         else:
             detail = flow._("Bring it back by {due}", due=loan.due)
-        rows.append(LineRow(ok=not loan.overdue, title=loan.title, detail=detail))
+        rows.append((not loan.overdue, loan.title, detail))
     return rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.screens.base import KioskScreen, LineRow, fill
+from kiosk.screens.base import KioskScreen, show_rows
 
 
 class ReturnScreen(KioskScreen):
@@ -12,10 +12,7 @@ class ReturnScreen(KioskScreen):
     def refresh(self) -> None:
         flow = self.flow
         self.ids.prompt.source_text = flow.message or flow._("Scan the books that come back.")
-        fill(
-            self.ids.lines,
-            [LineRow(ok=ln.ok, title=ln.title, detail=ln.detail) for ln in flow.lines],
-        )
+        show_rows(self.ids.lines, [(ln.ok, ln.title, ln.detail) for ln in flow.lines])
 
 
 SCREEN = ReturnScreen
