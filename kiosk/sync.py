@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kiosk import __version__
 from kiosk.config import Settings
-from kiosk.enrolment import credential_of
+from kiosk.enrolment import credential_of, enrol
 from kiosk.errors import KioskError
 from kiosk.hub_client import HubClient, HubRefused, HubUnreachable
 from wire.api import PushRequest
@@ -120,6 +120,8 @@ class SyncAgent:
             summary["error"] = str(exc)
         except (HubRefused, NotEnrolled) as exc:
             summary.update(error=str(exc), reachable=not isinstance(exc, NotEnrolled))
+        except KioskError as exc:  # e.g. an identity file for another kiosk
+            summary["error"] = str(exc)
         except Exception as exc:  # the thread must survive anything; the staff screen shows it
             log.exception("sync round failed")
             summary["error"] = f"{type(exc).__name__}: {exc}"
@@ -127,8 +129,13 @@ class SyncAgent:
         return summary
 
     def _client(self) -> HubClient:
-        state = self.library.sync_state()
         credential = credential_of(self.settings)
+        if not credential and self.settings.paths.identity_file.exists():
+            # The hub was down when the enrol unit ran at boot; the app holds the store now,
+            # so enrolment is retried here, with the same backoff as any round.
+            enrol(self.library, self.settings, client_factory=self._client_factory)
+            credential = credential_of(self.settings)
+        state = self.library.sync_state()
         if not credential or not state.get("hub_url"):
             raise NotEnrolled("not enrolled: run 'python -m kiosk enrol'")
         return self._client_factory(

@@ -271,3 +271,29 @@ def test_revoked_kiosk_keeps_its_events_and_says_why(hub, tmp_path):
         assert not result["ok"] and "revoked" in state["last_error"]
         assert state["hub_reachable"] is True and library.outbox_count() == 5
     assert hub_counts(hub)[0] == 0
+
+
+def test_the_thread_enrols_when_the_hub_was_down_at_boot(tmp_path):
+    from sync_harness import free_port, issue_token
+
+    from wire.identity import Identity, render_identity
+
+    port = free_port()
+    hub = HubProcess(tmp_path / "hub", port)
+    settings = make_kiosk(tmp_path / "k1", "k1", "p1")
+    hub.start()
+    token = issue_token(hub.data_dir, "k1", "p1")
+    hub.stop()  # down when the kiosk boots
+    identity = Identity(kiosk_id="k1", prison_id="p1", hub_url=hub.url, enrolment_token=token)
+    settings.paths.identity_file.write_text(render_identity(identity))
+    with Library.open(settings) as library:
+        ids = backlog(library, 7)
+        down = SyncAgent(library, settings, config=FAST).run_once()
+        assert not down["ok"] and "unreachable" in down["error"]
+        hub.start()
+        try:
+            up = SyncAgent(library, settings, config=FAST).run_once()
+            assert up["ok"] and up["pushed"] == 7, up
+        finally:
+            hub.stop()
+    assert {r[0] for r in hub_query(tmp_path / "hub", "SELECT id FROM events")} == set(ids)
