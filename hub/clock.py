@@ -14,6 +14,9 @@ def utcnow() -> datetime:
 
 def iso(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds, so stored times sort correctly as text."""
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    elif offset:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
