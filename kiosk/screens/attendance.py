@@ -17,7 +17,7 @@ class AttendanceScreen(KioskScreen):
             button = IconButton(
                 icon=icon(activity.value),
                 caption=flow._(caption),
-                icon_size=96,
+                icon_size=80,
                 selected=flow.activity == activity.value,
             )
             button.bind(on_release=lambda _b, a=activity.value: self.choose(a))
