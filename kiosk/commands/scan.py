@@ -157,7 +157,8 @@ def _report(source) -> None:
     if hasattr(source, "decode_ms"):
         times = sorted(source.decode_ms) or [0.0]
         p95 = times[int(0.95 * (len(times) - 1))]
-        print(f"  frames {source.captured}, decoded {source.decoded}, stale dropped "
+        print(f"  {source.name}: {source.status}; frames {source.captured}, decoded "
+              f"{source.decoded}, stale dropped "
               f"{source.stale}, decode ms median {statistics.median(times):.1f} p95 {p95:.1f}",
               file=sys.stderr, flush=True)  # fmt: skip
     elif hasattr(source, "status"):

@@ -4,6 +4,18 @@ Every source has ``start(on_scan)`` / ``stop()`` and calls ``on_scan(ScanEvent)`
 thread after the shared ``Acceptor`` has validated, confirmed and debounced the read. The app
 builds one ``Acceptor`` and the sources its settings ask for with ``sources_for``.
 Nothing here imports Kivy; device libraries are imported only when a source starts.
+
+Wiring in the app (the only place that knows Kivy)::
+
+    acceptor = Acceptor(settings)
+    sources = sources_for(settings, acceptor)
+    for source in sources:
+        source.start(lambda event: Clock.schedule_once(lambda dt: flow.scanned(event)))
+    # fallback for a wedge scanner evdev cannot open: keys caught at Window level
+    burst = KeyBurst()              # kiosk.scanner.keyburst
+    result = burst.feed(key, time.monotonic())
+    if isinstance(result, Scanned):
+        event = acceptor.offer(result.code, "keyboard", "keys")   # ScanEvent | Invalid | None
 """
 
 from __future__ import annotations

@@ -168,6 +168,7 @@ class CameraSource:
         self.decoded = 0
         self.decode_ms: list[float] = []  # recent decode times, for scan-test and the bench
         self.ended = threading.Event()  # a fake source ran out of frames
+        self.status = "stopped"  # for scan-test: running, or why there are no frames
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -191,12 +192,14 @@ class CameraSource:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=3.0)
+        self.status = "stopped"
 
     def _capture(self) -> None:
         while not self._stop.is_set():
             try:
                 frames = self.open_frames()
-            except Exception:  # camera missing or busy: try again, never crash the kiosk
+            except Exception as exc:  # camera missing or busy: try again, never crash the kiosk
+                self.status = f"cannot open the camera ({exc}); retrying"
                 self._stop.wait(self.retry_s)
                 continue
             try:
@@ -212,8 +215,12 @@ class CameraSource:
             frame = frames.read()
             if frame is None:
                 if getattr(frames, "exhausted", False):
+                    self.status = "no more frames"
                     self.ended.set()
+                else:
+                    self.status = "the camera gave no frame; reopening it"
                 return
+            self.status = "running"
             self.captured += 1
             self.mailbox.put(frame, time.monotonic())
 
