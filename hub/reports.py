@@ -21,10 +21,10 @@ Pure functions of a read connection; no FastAPI, no writes.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import sqlite3
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -91,65 +91,77 @@ def known_prisons(conn: sqlite3.Connection) -> list[str]:
 
 
 def figures(conn: sqlite3.Connection, month: Month, prison_id: str | None, now: datetime) -> dict:
-    """Exact figures for one prison, or for every prison on this hub when ``prison_id`` is None."""
+    """Exact figures for one prison, or for every prison on this hub when ``prison_id`` is None.
+
+    Aggregates run in SQLite over the month's slice of the ``(prison_id|type, occurred_at)``
+    indexes; a card is a person only within its prison, so distinct counts pair it with the prison.
+    """
     start, end = month.bounds()
-    where, args = "occurred_at >= ? AND occurred_at < ?", [start, end]
-    if prison_id is not None:
-        where += " AND prison_id = ?"
-        args.append(prison_id)
-    rows = conn.execute(
-        "SELECT type, prison_id, json_extract(data, '$.card'), json_extract(data, '$.activity'),"
-        " json_extract(data, '$.minutes'), json_extract(data, '$.pages'),"
-        " json_extract(data, '$.barcode'), json_extract(data, '$.content_id')"
-        f" FROM events WHERE {where} AND type IN ('checked_out', 'checked_in', 'renewed',"
-        " 'attendance_recorded', 'reading_session_recorded')",
-        args,
+    where = "occurred_at >= ? AND occurred_at < ?" + (" AND prison_id = ?" if prison_id else "")
+    args = [start, end] + ([prison_id] if prison_id else [])
+
+    def one(sql: str):
+        return conn.execute(sql.replace("{where}", where), args).fetchall()
+
+    counts = dict(one("SELECT type, COUNT(*) FROM events WHERE {where} GROUP BY type"))
+    readers = one(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT prison_id, json_extract(data, '$.card') AS card"
+        " FROM events WHERE {where} AND (type IN ('checked_out', 'reading_session_recorded')"
+        " OR (type = 'attendance_recorded' AND json_extract(data, '$.activity') = 'library_visit')))"
+        " WHERE card IS NOT NULL"
     )
-    counts: Counter = Counter()
-    readers: set = set()
-    minutes = pages = 0.0
-    participants: dict[str, set] = defaultdict(set)
-    attendances: Counter = Counter()
-    by_copy: Counter = Counter()
-    by_content: Counter = Counter()
-    content_minutes: Counter = Counter()
-    for kind, prison, card, activity, mins, pgs, barcode, content_id in rows:
-        counts[kind] += 1
-        if kind == "checked_out":
-            readers.add((prison, card))
-            by_copy[(prison, barcode)] += 1
-        elif kind == "reading_session_recorded":
-            minutes += mins or 0
-            pages += pgs or 0
-            by_content[(prison, content_id)] += 1
-            content_minutes[(prison, content_id)] += mins or 0
-            if card is None:
-                counts["anonymous"] += 1
-            else:
-                readers.add((prison, card))
-        elif kind == "attendance_recorded":
-            attendances[activity] += 1
-            participants[activity].add((prison, card))
-            if activity == Activity.LIBRARY_VISIT:
-                readers.add((prison, card))
+    reading = one(
+        "SELECT COUNT(*), TOTAL(json_extract(data, '$.minutes')), TOTAL(json_extract(data,"
+        " '$.pages')), TOTAL(json_extract(data, '$.card') IS NULL) FROM events"
+        " WHERE {where} AND type = 'reading_session_recorded'"
+    )[0]
+    attendance = {
+        a: {"participants": p, "attendances": n}
+        for a, n, p in one(
+            "SELECT json_extract(data, '$.activity') AS a, COUNT(*), COUNT(DISTINCT prison_id"
+            " || char(31) || json_extract(data, '$.card')) FROM events"
+            " WHERE {where} AND type = 'attendance_recorded' GROUP BY a"
+        )
+    }
     return {
         "month": str(month),
         "prison_id": prison_id,
-        "readers": len(readers),
-        "anonymous_sessions": counts["anonymous"],
-        "loans": counts["checked_out"],
-        "returns": counts["checked_in"],
-        "renewals": counts["renewed"],
+        "readers": readers[0][0],
+        "anonymous_sessions": int(reading[3]),
+        "loans": counts.get("checked_out", 0),
+        "returns": counts.get("checked_in", 0),
+        "renewals": counts.get("renewed", 0),
         "overdue_loans": overdue_loans(conn, month, prison_id, now),
-        "reading_sessions": counts["reading_session_recorded"],
-        "reading_minutes": round(minutes),
-        "reading_pages": int(pages),
+        "reading_sessions": reading[0],
+        "reading_minutes": round(reading[1]),
+        "reading_pages": int(reading[2]),
         "attendance": {
-            a: {"participants": len(participants[a]), "attendances": attendances[a]}
-            for a in ACTIVITIES
+            a: attendance.get(a, {"participants": 0, "attendances": 0}) for a in ACTIVITIES
         },
-        "top_titles": _top_titles(conn, by_copy),
-        "top_content": _top_content(conn, by_content, content_minutes),
+        "top_titles": [
+            {"title": t, "loans": n}
+            for t, n in one(
+                "SELECT COALESCE(json_extract(t.record, '$.title'), '[' || e.barcode || ']') AS"
+                " title, COUNT(*) AS n FROM (SELECT prison_id, json_extract(data, '$.barcode')"
+                " AS barcode FROM events WHERE {where} AND type = 'checked_out') e"
+                " LEFT JOIN records c ON c.prison_id = e.prison_id AND c.kind = 'copy'"
+                " AND c.key = e.barcode LEFT JOIN records t ON t.prison_id = e.prison_id"
+                " AND t.kind = 'title' AND t.key = json_extract(c.record, '$.title_id')"
+                f" GROUP BY title ORDER BY n DESC, title LIMIT {TOP}"
+            )
+        ],
+        "top_content": [
+            {"title": t, "sessions": n, "minutes": round(m)}
+            for t, n, m in one(
+                "SELECT COALESCE(i.title, json_extract(r.record, '$.title'), e.cid) AS title,"
+                " COUNT(*) AS n, TOTAL(e.minutes) FROM (SELECT prison_id,"
+                " json_extract(data, '$.content_id') AS cid, json_extract(data, '$.minutes')"
+                " AS minutes FROM events WHERE {where} AND type = 'reading_session_recorded') e"
+                " LEFT JOIN content_items i ON i.content_id = e.cid LEFT JOIN records r"
+                " ON r.prison_id = e.prison_id AND r.kind = 'content' AND r.key = e.cid"
+                f" GROUP BY title ORDER BY n DESC, title LIMIT {TOP}"
+            )
+        ],
         "suppressed": False,
     }
 
@@ -169,39 +181,6 @@ def overdue_loans(
         sql += " AND prison_id = ?"
         args.append(prison_id)
     return conn.execute(sql, args).fetchone()[0]
-
-
-def _record(conn: sqlite3.Connection, prison: str, kind: str, key: str) -> dict | None:
-    row = conn.execute(
-        "SELECT record FROM records WHERE prison_id=? AND kind=? AND key=?", (prison, kind, key)
-    ).fetchone()
-    return json.loads(row[0]) if row and row[0] else None
-
-
-def _top_titles(conn: sqlite3.Connection, by_copy: Counter) -> list[dict]:
-    by_title: Counter = Counter()
-    for (prison, barcode), n in by_copy.items():
-        copy_rec = _record(conn, prison, "copy", barcode)
-        title_rec = copy_rec and _record(conn, prison, "title", copy_rec["title_id"])
-        by_title[title_rec["title"] if title_rec else f"[{barcode}]"] += n
-    return [{"title": t, "loans": n} for t, n in _ranked(by_title)]
-
-
-def _top_content(conn: sqlite3.Connection, sessions: Counter, minutes: Counter) -> list[dict]:
-    by_title: Counter = Counter()
-    by_title_minutes: Counter = Counter()
-    for (prison, content_id), n in sessions.items():
-        row = conn.execute(
-            "SELECT title FROM content_items WHERE content_id=?", (content_id,)
-        ).fetchone()
-        item = None if row else _record(conn, prison, "content", content_id)
-        title = (row[0] if row else (item or {}).get("title")) or content_id
-        by_title[title] += n
-        by_title_minutes[title] += minutes[(prison, content_id)]
-    return [
-        {"title": t, "sessions": n, "minutes": round(by_title_minutes[t])}
-        for t, n in _ranked(by_title)
-    ]
 
 
 def _ranked(counter: Counter) -> list[tuple[str, int]]:
@@ -268,26 +247,60 @@ def monthly_series(
     conn: sqlite3.Connection, last: Month, prison_id: str | None, n: int = 12
 ) -> list[dict]:
     """Loans, returns, reading sessions and attendances for the ``n`` months ending with
-    ``last``, oldest first, in one query (the dashboard's charts)."""
+    ``last``, oldest first (the dashboard's charts): counts over index ranges, no JSON."""
     months = [last]
     while len(months) < n:
         months.append(months[-1].previous())
     months.reverse()
-    start, end = months[0].bounds()[0], last.bounds()[1]
-    where, args = "occurred_at >= ? AND occurred_at < ?", [start, end]
-    if prison_id is not None:
-        where += " AND prison_id = ?"
-        args.append(prison_id)
-    rows = conn.execute(
-        "SELECT strftime('%Y-%m', occurred_at, '+7 hours') AS m, type, COUNT(*) FROM events"
-        f" WHERE {where} AND type IN ('checked_out', 'checked_in', 'attendance_recorded',"
-        " 'reading_session_recorded') GROUP BY m, type",
-        args,
-    ).fetchall()
-    found = {(m, kind): count for m, kind, count in rows}
     names = {"checked_out": "loans", "checked_in": "returns",
              "reading_session_recorded": "reading_sessions", "attendance_recorded": "attendances"}  # fmt: skip
-    return [
-        {"month": str(m), **{name: found.get((str(m), kind), 0) for kind, name in names.items()}}
-        for m in months
-    ]
+    sql = "SELECT COUNT(*) FROM events WHERE type = ? AND occurred_at >= ? AND occurred_at < ?"
+    if prison_id is not None:
+        sql += " AND prison_id = ?"
+    series = []
+    for m in months:
+        start, end = m.bounds()
+        row = {"month": str(m)}
+        for kind, name in names.items():
+            extra = [prison_id] if prison_id is not None else []
+            row[name] = conn.execute(sql, [kind, start, end, *extra]).fetchone()[0]
+        series.append(row)
+    return series
+
+
+def data_version(conn: sqlite3.Connection) -> tuple:
+    """Changes whenever anything the figures read may have changed (cheap: index lookups)."""
+    return (
+        conn.execute("SELECT MAX(rowid) FROM events").fetchone()[0],
+        conn.execute("SELECT value FROM counters WHERE name='change_seq'").fetchone()[0],
+        tuple(conn.execute("SELECT COUNT(*), COUNT(purged_at) FROM patron_departures").fetchone()),
+        conn.execute("SELECT COUNT(*) FROM loans WHERE in_event_id LIKE 'departure:%'").fetchone()[
+            0
+        ],
+    )
+
+
+class FiguresCache:
+    """A month's figures and chart series per prison, kept until the data or the day changes.
+
+    Programme staff look at the same months again and again; past months change only when late
+    events arrive, which changes ``data_version``. Small LRU, safe across threads.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: sqlite3.Connection, month: Month, prison_id: str | None, now: datetime):
+        key = (str(month), prison_id, data_version(conn), now.astimezone(LOCAL).date())
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = (figures(conn, month, prison_id, now), monthly_series(conn, month, prison_id))
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value

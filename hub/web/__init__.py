@@ -35,6 +35,7 @@ def khmer_font_file() -> Path | None:
 
 
 def mount(app: FastAPI, hub) -> None:
+    from hub.reports import FiguresCache
     from hub.web import auth, content, figures, pages, people
     from hub.web.render import page
     from hub.web.session import LoginRequired
@@ -48,6 +49,7 @@ def mount(app: FastAPI, hub) -> None:
         return FileResponse(path, media_type="font/ttf",
                             headers={"Cache-Control": "max-age=86400"})  # fmt: skip
 
+    app.state.figures_cache = FiguresCache()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, people, content, figures):
         app.include_router(module.router)

@@ -12,7 +12,7 @@ from hub import bundle, charts
 from hub.errors import Forbidden
 from hub.exports import FORMATS, WHAT, export, filename
 from hub.i18n import ACTIVITY_LABELS, gettext_for
-from hub.reports import CLASS_ACTIVITIES, Month, combine, figures, monthly_series, suppress
+from hub.reports import CLASS_ACTIVITIES, FiguresCache, Month, combine, suppress
 from hub.web.pages import prisons_for
 from hub.web.render import language, page
 from hub.web.session import check_csrf, require_user
@@ -22,6 +22,10 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def cache(request: Request) -> FiguresCache:
+    return request.app.state.figures_cache
 
 
 def _month(hub, text: str | None) -> Month:
@@ -34,8 +38,7 @@ def figures_page(request: Request, month: str | None = None, prison: str | None 
     scope = user.scope(prison)
     hub = request.app.state.hub
     m = _month(hub, month)
-    figs = hub.db.read(lambda c: figures(c, m, scope, hub.now()))
-    series = hub.db.read(lambda c: monthly_series(c, m, scope))
+    figs, series = hub.db.read(lambda c: cache(request).get(c, m, scope, hub.now()))
     _ = gettext_for(language(request))
     chart = charts.month_bars(series, [("loans", _("Loans")), ("returns", _("Returns")),
                                        ("reading_sessions", _("E-reading sessions")),
@@ -75,8 +78,7 @@ async def report_pdf(request: Request, month: str | None = None, prison: str | N
     m = _month(hub, month)
 
     def build() -> bytes:
-        figs = hub.db.read(lambda c: figures(c, m, scope, hub.now()))
-        series = hub.db.read(lambda c: monthly_series(c, m, scope))
+        figs, series = hub.db.read(lambda c: cache(request).get(c, m, scope, hub.now()))
         return render_pdf(suppress(figs), series, language(request), scope or "*", hub.now())
 
     pdf = await run_in_threadpool(build)
