@@ -25,9 +25,14 @@ def _nice_max(value: float) -> int:
 
 
 def month_bars(
-    series: list[dict], keys: list[tuple[str, str]], *, width: int = 640, height: int = 220
-) -> str:
-    """Grouped vertical bars, one group per month; ``keys`` is ``[(field, label), ...]``."""
+    series: list[dict], keys: list[tuple[str, str]], *, width: int = 640, height: int = 220,
+    legend: bool = True,
+) -> str:  # fmt: skip
+    """Grouped vertical bars, one group per month; ``keys`` is ``[(field, label), ...]``.
+
+    ``legend=False`` leaves the (translated) legend out of the SVG: WeasyPrint draws SVG text
+    glyph by glyph without shaping, so the PDF puts Khmer labels in HTML (``html_legend``).
+    """
     left, bottom, top = 48, 36, 24
     plot_w, plot_h = width - left - 8, height - bottom - top
     top_value = _nice_max(max((row[k] for row in series for k, _ in keys), default=0))
@@ -61,7 +66,7 @@ def month_bars(
             f'text-anchor="middle">{label}</text>'
         )
     x = left
-    for k, (_, label) in enumerate(keys):
+    for k, (_, label) in enumerate(keys if legend else []):
         parts.append(
             f'<rect x="{x}" y="4" width="10" height="10" fill="{COLOURS[k % len(COLOURS)]}"/>'
         )
@@ -96,3 +101,24 @@ def horizontal_bars(items: list[tuple[str, float | str]], *, width: int = 640) -
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def html_legend(keys: list[tuple[str, str]]) -> str:
+    return "".join(
+        f'<span class="legend"><span class="swatch" style="background:{COLOURS[k % len(COLOURS)]}">'
+        f"</span> {escape(label)}</span> "
+        for k, (_, label) in enumerate(keys)
+    )
+
+
+def html_bars(items: list[tuple[str, float | str]], *, width_mm: int = 100) -> str:
+    """Horizontal bars as an HTML table, so labels are laid out (and Khmer shaped) as text."""
+    numbers = [v for _, v in items if isinstance(v, int | float)]
+    top_value = _nice_max(max(numbers, default=0))
+    rows = []
+    for i, (label, value) in enumerate(items):
+        w = width_mm * value / top_value if isinstance(value, int | float) else 0
+        bar = (f'<span class="bar" style="width:{w:.1f}mm;background:{COLOURS[i % len(COLOURS)]}">'
+               "</span>" if w else "")  # fmt: skip
+        rows.append(f"<tr><th>{escape(label)}</th><td>{bar} {escape(str(value))}</td></tr>")
+    return '<table class="bars">' + "".join(rows) + "</table>"

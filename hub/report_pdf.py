@@ -3,6 +3,7 @@
 ReportLab alone draws Khmer unshaped (subscripts and vowels in the wrong places); WeasyPrint lays
 text out with Pango, which shapes it with HarfBuzz, and embeds the shaped glyph ids.
 ``tests/test_exports_pdf.py`` checks those glyph ids against HarfBuzz's own shaping.
+SVG text is not shaped by WeasyPrint, so charts here carry only digits in SVG; every label is HTML.
 The figures are suppressed (the report leaves the prison). Loaded lazily: WeasyPrint is slow to
 import.
 """
@@ -29,13 +30,10 @@ def render_html(figs: dict, series: list[dict], lang: str, prison: str, now: dat
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
     )  # fmt: skip
-    chart = charts.month_bars(
-        series, [("loans", _("Loans")), ("reading_sessions", _("E-reading sessions"))],
-        width=680,
-    )  # fmt: skip
-    attendance = charts.horizontal_bars(
-        [(_(ACTIVITY_LABELS[a]), figs["attendance"][a]["attendances"]) for a in CLASS_ACTIVITIES],
-        width=680,
+    keys = [("loans", _("Loans")), ("reading_sessions", _("E-reading sessions"))]
+    chart = charts.html_legend(keys) + charts.month_bars(series, keys, width=680, legend=False)
+    attendance = charts.html_bars(
+        [(_(ACTIVITY_LABELS[a]), figs["attendance"][a]["attendances"]) for a in CLASS_ACTIVITIES]
     )
     return env.get_template("report.html").render(
         _=_, lang=lang, figs=figs, prison=prison, font_family=FONT_FAMILY,

@@ -86,6 +86,15 @@ def test_khmer_in_the_pdf_is_shaped_by_harfbuzz(pdf):
     assert not any(contains(run, unshaped) for run in runs), "unshaped Khmer found in the PDF"
 
 
+def test_chart_labels_are_shaped_too(pdf):
+    """WeasyPrint draws SVG text glyph by glyph, unshaped: a Khmer label inside an SVG chart would
+    not contain HarfBuzz's glyph sequence (this failed when the attendance chart was SVG)."""
+    path = font_file("Khmer OS Battambang")
+    label = "ថ្នាក់អក្ខរកម្ម"  # a chart label with coeng subscripts
+    runs = pdf_glyph_runs(pdf)
+    assert sum(contains(run, shaped_gids(label, path)) for run in runs) >= 2  # table and chart
+
+
 def test_pdf_page_renders_with_ink(pdf, tmp_path):
     import pypdfium2 as pdfium
 
