@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tinydb.table import Document
+
 from kiosk import circulation
 from kiosk.catalog import Catalog
 from kiosk.circulation import Refusal
@@ -145,9 +147,10 @@ class Library:
         doc = self.catalog.titles.lookup_one("id", title_id)
         return dict(doc) if doc else None
 
-    def _open_loan(self, barcode: str) -> dict | None:
+    def _open_loan(self, barcode: str) -> Document | None:
+        """The open loan of a copy (a copy of the stored document, with its ``doc_id``)."""
         doc = self.loans_table.lookup_one("open_by_copy", barcode)
-        return dict(doc) if doc else None
+        return Document(dict(doc), doc.doc_id) if doc else None
 
     def _title_of(self, copy: dict | None) -> dict | None:
         return self.title(copy["title_id"]) if copy else None
@@ -170,12 +173,8 @@ class Library:
         if card is not None:
             found = self.patron_loans(card)
         else:
-            ids = {
-                i
-                for ids in self.loans_table.indexes["open_by_patron"].by_value.values()
-                for i in ids
-            }
-            found = [self._with_title(dict(self.loans_table.get(doc_id=i))) for i in sorted(ids)]
+            ids = sorted(self.loans_table.indexed_ids("open_by_patron"))
+            found = [self._with_title(dict(self.loans_table.get(doc_id=i))) for i in ids]
         if overdue:
             found = [loan for loan in found if loan["due"] < today.isoformat()]
         return sorted(found, key=lambda loan: (loan["due"], loan["card"]))
@@ -246,8 +245,7 @@ class Library:
         loan = decision.loan
         closed = {"status": "closed", "in_at": self.clock.now().isoformat()}
         with self.store.transaction():
-            doc = self.loans_table.lookup_one("id", loan["loan_id"])
-            self.loans_table.update(closed, doc_ids=[doc.doc_id])
+            self.loans_table.update(closed, doc_ids=[loan.doc_id])
             self._set_copy_status(barcode, "available")
             payload = events.CheckedIn(
                 loan_id=loan["loan_id"],
@@ -279,8 +277,7 @@ class Library:
             return decision
         change = {"due": decision.due.isoformat(), "renewals": decision.renewals}
         with self.store.transaction():
-            doc = self.loans_table.lookup_one("id", loan["loan_id"])
-            self.loans_table.update(change, doc_ids=[doc.doc_id])
+            self.loans_table.update(change, doc_ids=[loan.doc_id])
             payload = events.Renewed(
                 loan_id=loan["loan_id"],
                 card=loan["card"],
@@ -412,9 +409,7 @@ class Library:
             "titles": len(self.catalog.titles),
             "copies": len(self.catalog.copies),
             "patrons": len(self.catalog.patrons),
-            "open_loans": sum(
-                len(v) for v in self.loans_table.indexes["open_by_patron"].by_value.values()
-            ),
+            "open_loans": self.loans_table.count_indexed("open_by_patron"),
             "overdue_loans": len(self.loans(overdue=True)),
             "pending_events": self.outbox.count(),
             "last_event_seq": self.outbox.last_seq(),

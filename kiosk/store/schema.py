@@ -17,7 +17,6 @@ INDEXES: dict[str, dict[str, object]] = {
     "copies": {"barcode": "barcode", "title": "title_id"},
     "patrons": {"card": "card"},
     "loans": {
-        "id": "loan_id",
         "open_by_copy": lambda d: d["barcode"] if d.get("status") == "open" else None,
         "open_by_patron": lambda d: d["card"] if d.get("status") == "open" else None,
     },
