@@ -131,3 +131,32 @@ def test_export_command_writes_a_file(hub, tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert len(xlsx_rows(out.read_bytes())) == 7
+
+
+def test_opds_lists_only_approved_content(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from hub import approvals, opds
+    from hub.app import Hub
+    from hub.config import Settings
+
+    h = Hub(Settings.load(tmp_path / "opds"), now=lambda: NOW).open()
+    try:
+        for cid, title in (("a", "សៀវភៅ <A> & B"), ("b", "Not yet approved")):
+            (tmp_path / f"{cid}.txt").write_text(cid)
+            sha, size = h.content.add_file(tmp_path / f"{cid}.txt")
+            h.db.write(lambda c, cid=cid, sha=sha, size=size, title=title: approvals.add_item(
+                c, cid, sha, size, f"{cid}.txt", title, "", "CC-BY", "km", "t", NOW))  # fmt: skip
+        h.db.write(lambda c: approvals.approve(c, "a", "admin", NOW))
+        items = h.db.read(lambda c: approvals.list_items(c, approved_only=True))
+        root = ET.fromstring(opds.feed(items, "http://hub", NOW))
+    finally:
+        h.close()
+    ns = {"a": opds.ATOM}
+    entries = root.findall("a:entry", ns)
+    assert [e.find("a:title", ns).text for e in entries] == ["សៀវភៅ <A> & B"]
+    link = entries[0].find("a:link", ns)
+    assert link.get("rel") == "http://opds-spec.org/acquisition/open-access"
+    assert (
+        link.get("href").startswith("http://hub/opds/files/") and link.get("type") == "text/plain"
+    )

@@ -94,3 +94,14 @@ def test_report_command_prints_the_required_keys(hub, tmp_path):
          str(tmp_path / "hub")], capture_output=True, text=True,
     )  # fmt: skip
     assert bad.returncode == 1 and "month must look like" in bad.stderr
+
+
+def test_core_modules_do_not_import_fastapi():
+    code = (
+        "import sys\n"
+        "import hub.reports, hub.exports, hub.bundle, hub.imports, hub.departures\n"
+        "import hub.approvals, hub.opds, hub.lists, hub.report_pdf, hub.charts, hub.i18n\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
