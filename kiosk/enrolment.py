@@ -7,10 +7,10 @@ pinned certificate go to ``Library.sync_state()`` for the sync thread.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.atomicfile import write_atomically
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.hub_client import HubClient
@@ -32,20 +32,7 @@ def credential_of(settings: Settings) -> str | None:
 
 
 def save_credential(settings: Settings, credential: str) -> None:
-    path = credential_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(credential + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_atomically(credential_path(settings), (credential + "\n").encode("ascii"), 0o600)
 
 
 def enrol(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk import atomicfile
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from wire.identity import (
@@ -149,26 +150,9 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o640) -> None:
     """Write ``data`` so that after a power cut ``path`` holds either the old or the new bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    _give_to_home_owner(tmp, path.parent)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems (FAT on a few kernels) refuse fsync on a directory
-    finally:
-        os.close(fd)
+    atomicfile.write_atomically(
+        path, data, mode, before_replace=lambda tmp: _give_to_home_owner(tmp, path.parent)
+    )
 
 
 def _give_to_home_owner(path: Path, folder: Path) -> None:
@@ -204,7 +188,7 @@ def _remove_token_from_boot(source: Path, identity: Identity) -> str:
     try:
         write_atomically(boot_dir / RECEIPT_NAME, receipt.encode(), mode=0o644)
         source.unlink(missing_ok=True)
-        fsync_dir(boot_dir)
+        atomicfile.fsync_dir(boot_dir)
     except OSError as exc:
         return f"could not remove the token from the boot drive: {exc}"
     return ""

@@ -9,11 +9,11 @@ its threads in order. It must never write outside the kiosk home.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk.atomicfile import write_atomically
 from kiosk.config import Settings
 from kiosk.reading.model import Position
 
@@ -51,13 +51,8 @@ class ReadingState:
             return {}  # a torn or missing file means "nothing read yet", never a crash
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as stream:
-            json.dump(self._data, stream, ensure_ascii=False)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, self.path)
+        data = json.dumps(self._data, ensure_ascii=False).encode("utf-8")
+        write_atomically(self.path, data)
 
     def _book(self, content_id: str) -> dict:
         return self._data.setdefault(content_id, {})
