@@ -170,7 +170,8 @@ def test_khmer_pages_and_screenshots(server, browser, shots):
 def test_librarian_imports_a_roster_and_marks_a_release(server, browser, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(
-        "card,detainee_no,name\nC20,D-20,=1+2\nC21,D-21,ចាន់ ធី\n,D-22,no card\n", encoding="utf-8"
+        "card,detainee_no,name\nC20,D-20,=1+2\nC21,D-21,<b id=x>ចាន់ ធី</b>\n,D-22,no card\n",
+        encoding="utf-8",
     )
     context, page = login(browser, server, "lib1")
     page.goto("/patrons")
@@ -179,6 +180,23 @@ def test_librarian_imports_a_roster_and_marks_a_release(server, browser, tmp_pat
     result = page.inner_text("#import-result")
     assert "2" in result and "line 4" in result  # two stored, the row without a card refused
     assert page.locator("td.name", has_text="=1+2").count() == 1
+    assert page.locator("b#x").count() == 0  # markup in a name is shown as text
+    assert page.locator("td.name", has_text="<b id=x>").count() == 1
+    # Bad files: refused whole with a reason, nothing stored.
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("card,name\nC30,Andr\xe9\n".encode("latin-1"))
+    text = tmp_path / "roster.txt"
+    text.write_text("card,name\nC31,X\n")
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("card,nom\nC32,X\n")
+    for bad, reason in ((latin1, "not UTF-8"), (text, ".csv or .xlsx"), (nocol, "no column name")):
+        page.goto("/patrons")
+        page.set_input_files("input[type=file]", str(bad))
+        page.click("form[action='/patrons/import'] button")
+        assert reason in page.inner_text("p.error"), bad.name
+    page.goto("/patrons?q=C3")
+    assert "C30" not in page.inner_text("table") and "C32" not in page.inner_text("table")
+    page.goto("/patrons")
     row = page.locator("tr").filter(has=page.locator("td:text-is('C3')"))
     row.locator("select[name=loans]").select_option("flagged")
     row.locator("button").click()
