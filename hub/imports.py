@@ -1,8 +1,9 @@
 """Import a detainee roster or a catalogue (CSV/XLSX) into the records kiosks pull.
 
 Files are read by ``wire.tabular`` -- the same parser and columns as the kiosk's own import -- so a
-file accepted at a kiosk is accepted here. Good rows are stored, bad rows are reported by line and
-skipped. What the hub already knows and the file does not carry is kept: a patron's status
+file accepted at a kiosk is accepted here. As at the kiosk, a file with a bad row imports nothing
+(every problem is reported by line) unless ``skip_bad`` asks for the good rows anyway. What the
+hub already knows and the file does not carry is kept: a patron's status
 (a released patron stays released) and a copy's status, type and location.
 Runs inside the writer's transaction; no FastAPI.
 """
@@ -25,6 +26,7 @@ class ImportResult:
     changed: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
+    refused: bool = False  # problems and no skip_bad: nothing was stored
 
 
 def parse(kind: str, path: Path):
@@ -35,9 +37,17 @@ def parse(kind: str, path: Path):
         raise Invalid(str(exc)) from None
 
 
-def store_patrons(conn: sqlite3.Connection, prison_id: str, parsed, now: datetime) -> ImportResult:
+def _result(parsed, skip_bad: bool) -> ImportResult:
     result = ImportResult(rows=len(parsed.records), problems=[str(p) for p in parsed.problems])
-    for patron in parsed.records:
+    result.refused = bool(parsed.problems) and not skip_bad
+    return result
+
+
+def store_patrons(
+    conn: sqlite3.Connection, prison_id: str, parsed, now: datetime, skip_bad: bool = False
+) -> ImportResult:
+    result = _result(parsed, skip_bad)
+    for patron in [] if result.refused else parsed.records:
         record = patron.model_dump()
         old = get_record(conn, prison_id, "patron", patron.card)
         if old:
@@ -47,10 +57,10 @@ def store_patrons(conn: sqlite3.Connection, prison_id: str, parsed, now: datetim
 
 
 def store_catalogue(
-    conn: sqlite3.Connection, prison_id: str, parsed, now: datetime
+    conn: sqlite3.Connection, prison_id: str, parsed, now: datetime, skip_bad: bool = False
 ) -> ImportResult:
-    result = ImportResult(rows=len(parsed.records), problems=[str(p) for p in parsed.problems])
-    for title, copy in parsed.records:
+    result = _result(parsed, skip_bad)
+    for title, copy in [] if result.refused else parsed.records:
         put_record(conn, prison_id, "title", title.title_id, title, now)
         record = copy.model_dump()
         old = get_record(conn, prison_id, "copy", copy.barcode)

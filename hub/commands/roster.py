@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from hub.commands._common import open_hub, print_json
+from hub.errors import HubError
 
 
 def register(subparsers, parent) -> None:
@@ -13,6 +14,7 @@ def register(subparsers, parent) -> None:
         p = subparsers.add_parser(name, parents=[parent], help=f"import a {kind} CSV/XLSX file")
         p.add_argument("file")
         p.add_argument("--prison", required=True)
+        p.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
         p.set_defaults(func=run_import, kind=kind)
 
     p = subparsers.add_parser("patron-left", parents=[parent], help="mark transferred/released")
@@ -33,9 +35,13 @@ def run_import(args) -> int:
     parsed = imports.parse(args.kind, Path(args.file))
     store = imports.store_patrons if args.kind == "patrons" else imports.store_catalogue
     with open_hub(args) as hub:
-        result = hub.db.write(lambda conn: store(conn, args.prison, parsed, hub.now()))
+        result = hub.db.write(
+            lambda conn: store(conn, args.prison, parsed, hub.now(), args.skip_bad)
+        )
     print_json(result.__dict__)
-    return 0 if not result.problems else 2
+    if result.refused:
+        raise HubError(f"{len(result.problems)} bad row(s): nothing imported (or use --skip-bad)")
+    return 0
 
 
 def run_left(args) -> int:

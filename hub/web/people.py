@@ -70,7 +70,10 @@ async def _import(request: Request, kind: str):
         path.unlink(missing_ok=True)
     hub = request.app.state.hub
     store = imports.store_patrons if kind == "patrons" else imports.store_catalogue
-    result = await run_in_threadpool(hub.db.write, lambda c: store(c, prison, parsed, hub.now()))
+    skip_bad = form.get("skip_bad") == "1"
+    result = await run_in_threadpool(
+        hub.db.write, lambda c: store(c, prison, parsed, hub.now(), skip_bad)
+    )
     template = "patrons.html" if kind == "patrons" else "catalogue.html"
     rows = hub.db.read(lambda c: (patrons if kind == "patrons" else copies)(c, prison, ""))
     extra = {"patrons": rows} if kind == "patrons" else {"copies": rows}
