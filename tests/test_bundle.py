@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub import bundle
 from hub.reports import Month
@@ -121,3 +123,51 @@ def test_commands_export_and_import_twice(prison, tmp_path):
     bad = subprocess.run(cmd + ["import-bundle", str(out), "--data-dir", str(national)],
                          capture_output=True, text=True)  # fmt: skip
     assert bad.returncode == 1 and "signature" in bad.stderr
+
+
+def _payload(prison: str, month: str, generated: str, readers: int) -> dict:
+    figs = {k: 0 for k in ("readers", "anonymous_sessions", "loans", "returns", "renewals",
+                           "overdue_loans", "reading_sessions", "reading_minutes", "reading_pages")}  # fmt: skip
+    figs["readers"] = readers
+    figs["attendance"] = {a: {"participants": 0, "attendances": 0} for a in
+                          ("literacy_class", "vocational_training", "vocational_orientation",
+                           "library_visit")}  # fmt: skip
+    figs |= {"top_titles": [], "top_content": [], "month": month, "prison_id": prison}
+    return {"format": bundle.FORMAT, "version": bundle.VERSION, "prison_id": prison,
+            "month": month, "generated_at": generated, "hub_version": "t", "figures": figs}  # fmt: skip
+
+
+@given(order=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=20))
+@settings(max_examples=60, deadline=None)
+def test_any_order_and_repeats_give_the_newest_figures(order):
+    """Bundles imported in any order, any number of times: each (prison, month) ends with its
+    newest bundle's figures, exactly as if each had been imported once, newest last."""
+    import sqlite3
+
+    from hub.db import migrate
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    migrate(conn)
+    bundles = [_payload(p, "2026-03", f"2026-04-0{d}T00:00:00+00:00", 10 * d + i)
+               for i, p in enumerate(("P01", "P02")) for d in (1, 2, 3)]  # fmt: skip
+    for index in order:
+        bundle.import_bundle(conn, bundles[index], NOW)
+    got = {r["prison_id"]: r["readers"] for r in bundle.national(conn, MARCH)}
+    expected = {}
+    for index in sorted(set(order), key=lambda i: bundles[i]["generated_at"]):
+        expected[bundles[index]["prison_id"]] = bundles[index]["figures"]["readers"]
+    assert got == expected
+
+
+@given(values=st.lists(st.integers(min_value=0, max_value=30), min_size=8, max_size=8))
+def test_suppression_leaves_no_small_count_and_is_idempotent(values):
+    from hub.reports import COUNT_KEYS, suppress
+
+    figs = dict(zip(COUNT_KEYS, values, strict=False))
+    figs |= {"reading_minutes": 99, "reading_pages": 9, "top_titles": [], "top_content": [],
+             "attendance": {"literacy_class": {"participants": values[0], "attendances": values[1]}}}  # fmt: skip
+    out = suppress(figs)
+    flat = [out[k] for k in COUNT_KEYS] + list(out["attendance"]["literacy_class"].values())
+    assert not any(isinstance(v, int) and 0 < v < 5 for v in flat)
+    assert suppress(out) == out
