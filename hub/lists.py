@@ -7,7 +7,9 @@ exist). ``prison_id`` None means every prison (admins only; the web layer decide
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime
+
+from hub.reports import LOCAL
 
 LIMIT = 500
 
@@ -36,7 +38,17 @@ def open_loans(
         sql, args = sql + " AND l.due < ?", [*args, today.isoformat()]
     sql, args = _prison(sql, args, prison_id, "l.prison_id")
     rows = conn.execute(sql + " ORDER BY l.due, l.out_at LIMIT ?", [*args, LIMIT]).fetchall()
-    return [dict(r) | {"days_over": max(0, int(r["days_over"] or 0))} for r in rows]
+    return [
+        dict(r) | {"days_over": max(0, int(r["days_over"] or 0)), "out_at": local_day(r["out_at"])}
+        for r in rows
+    ]
+
+
+def local_day(stored: str | None) -> str:
+    """A stored UTC time as the date in Cambodia (what a librarian calls "the day it was lent")."""
+    if not stored:
+        return ""
+    return datetime.fromisoformat(stored).astimezone(LOCAL).date().isoformat()
 
 
 def patrons(conn: sqlite3.Connection, prison_id: str | None, query: str = "") -> list[dict]:

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hub.exports import local_time
 from hub.i18n import ACTIVITY_LABELS, INDICATORS, LANGUAGES, N_, gettext_for, number, pick
 from hub.web.session import LANG_COOKIE, PRE_COOKIE, csrf_token
 
@@ -36,6 +37,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
         trim_blocks=True, lstrip_blocks=True,
     )  # fmt: skip
+    env.filters["local"] = local_time  # stored UTC -> "YYYY-MM-DD HH:MM" in Cambodia
     return env
 
 
