@@ -34,6 +34,9 @@ PAGES = ["/figures", "/kiosks", "/loans", "/loans?overdue=1", "/conflicts", "/ca
          "/patrons", "/content", "/national"]  # fmt: skip
 
 
+DATA_DIRS: dict[str, Path] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,6 +49,7 @@ def server(tmp_path_factory):
         pytest.skip("Debian chromium is not installed")
     data = tmp_path_factory.mktemp("dash") / "hub"
     build(data).close()
+    DATA_DIRS["hub"] = data
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--data-dir", str(data), "--port", str(port)],
@@ -293,11 +297,25 @@ def test_access_control_for_every_role_and_other_prisons(server, browser):
 
 
 def test_national_import_through_the_dashboard(server, browser, tmp_path):
+    from hub import bundle
+
+    data = DATA_DIRS["hub"]  # this hub plays both sides: P01's hub and the national hub
+    bundle.new_key(bundle.key_dir(data), "P01")
+    good = tmp_path / "P01-2026-03.json"
+    subprocess.run([sys.executable, "-m", "hub", "export-bundle", "--month", "2026-03", "--prison",
+                    "P01", "--out", str(good), "--data-dir", str(data)], check=True, cwd=ROOT)  # fmt: skip
     admin, page = login(browser, server, "admin")
     page.goto("/national")
+    for expected in ("imported", "already"):
+        page.set_input_files("input[type=file]", str(good))
+        page.click("form[action='/national/import'] button")
+        assert expected in page.inner_text("[role=status]")
+    row = page.locator("tr").filter(has=page.locator("td:text-is('P01')"))
+    assert row.locator("td").nth(1).inner_text() == "7"  # readers, from the bundle
+    assert "<5" in row.inner_text()  # suppressed before it left the prison
     bogus = tmp_path / "bundle.json"
-    bogus.write_text('{"payload": {"format": "bannalai-figures-bundle"}, "signature": "00"}')
+    bogus.write_text(good.read_text().replace('"readers": 7', '"readers": 70'))
     page.set_input_files("input[type=file]", str(bogus))
     page.click("form[action='/national/import'] button")
-    assert page.locator(".error").count() == 1  # refused, with a reason
+    assert "signature" in page.inner_text(".error")  # tampered: refused, with the reason
     admin.close()
