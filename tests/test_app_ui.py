@@ -351,3 +351,17 @@ def test_sigterm_stops_the_app_cleanly(ui, tmp_path):
         proc.kill()
         sock.close()
     assert proc.returncode == 0, err[-2000:]
+
+
+def test_bad_scans_are_refused_before_the_screen_and_never_crash_it(ui):
+    ui.app.go("lend")
+    ui.pump(1)
+    ui.scan("C1001")
+    for bad in ["", "\x00\x01", "x" * 300, "ក្ក្ក", "b0001", "C1001; rm -rf /", "\u202eC1001"]:
+        ui.source.push(bad)
+    ui.source.drain()
+    ui.pump(3)
+    assert ui.screen.name == "lend" and ui.screen.ids.name.text == "សុខ សំណាង"
+    ui.scan("NOSUCHBOOK1")
+    assert ui.screen.ids.lines.children[-1].ok is False
+    ui.app.flow.finish()
