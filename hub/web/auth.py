@@ -30,6 +30,8 @@ def _locked(username: str) -> bool:
 
 def _failed(username: str) -> None:
     with _failures_lock:
+        if len(_failures) > 10_000:  # guessed user names must not grow memory without bound
+            _failures.clear()
         _failures.setdefault(username, []).append(time.monotonic())
 
 
