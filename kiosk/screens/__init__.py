@@ -7,7 +7,8 @@ Conventions every screen follows (the reading station's ``bookshelf`` and reader
   ``screen_classes()`` finds every such module (no list to edit) and loads its .kv once.
 - **Name and access**: the class sets ``screen_name`` (``"bookshelf"``) and ``staff_only``. The app
   registers it with the flow (``Flow.add_screen``) and Home shows a "Read" tile when a screen
-  named ``bookshelf`` exists.
+  named ``bookshelf`` exists. A screen is built the first time it is shown or asked for
+  (``app.manager.get_screen(name)`` builds it); ``app.screen_names()`` lists them all.
 - **State lives in the flow**, not in widgets: ``self.flow`` (``kiosk.flow.Flow``, UI-free and
   tested without Kivy) decides; ``self.library`` is the process's one ``Library``. A screen
   draws the flow's state in ``refresh()`` and calls flow methods from touches, then
