@@ -105,3 +105,24 @@ def test_core_modules_do_not_import_fastapi():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_figures_cache_sees_new_events_and_departures(hub):
+    from hub.departures import mark_departure
+    from hub.reports import FiguresCache
+    from tests.hub_fixture import _push, t
+
+    cache = FiguresCache()
+    march = Month.parse("2026-03")
+    first, _ = hub.db.read(lambda c: cache.get(c, march, "P01", NOW))
+    again, _ = hub.db.read(lambda c: cache.get(c, march, "P01", NOW))
+    assert again is first and first["loans"] == 5
+    late = {"loan_id": "0b5d0c39-7f3c-4b38-9d36-6f7d1b4f2d10", "card": "C7", "barcode": "B2",
+            "due": "2026-03-30"}  # fmt: skip
+    _push(hub, "P01", "K3", [(t(16), "checked_out", late)])  # arrives late, from another kiosk
+    fresh, _ = hub.db.read(lambda c: cache.get(c, march, "P01", NOW))
+    assert fresh["loans"] == 6 and fresh["overdue_loans"] == 4
+    hub.db.write(lambda c: mark_departure(c, "P01", "C7", "released", "closed", 0, "t", NOW))
+    after, _ = hub.db.read(lambda c: cache.get(c, march, "P01", NOW))
+    assert after is not fresh  # recomputed; closing the loan in April does not rewrite March:
+    assert after["overdue_loans"] == 4  # it was still out, and late, when March ended
