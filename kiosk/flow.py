@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.browse import Browse, TitleEntry
-from kiosk.circulation import Refusal
+from kiosk.circulation import LIMIT_REACHED, PATRON_NOT_ACTIVE, Refusal, rule_for
 from kiosk.flow_staff import StaffFlow
 from kiosk.i18n import N_, Texts
 from kiosk.messages import describe
@@ -218,8 +218,11 @@ class Flow(StaffFlow):
             for loan in self.library.patron_loans(card)
         ]
         block = ""
+        limit = rule_for(self.library.rules(), patron.get("category", "adult"), "book").max_loans
         if patron.get("status", "active") != "active":
-            block = self._describe(Refusal("patron_not_active"))
+            block = self._describe(Refusal(PATRON_NOT_ACTIVE))
+        elif len(loans) >= limit:
+            block = self._describe(Refusal(LIMIT_REACHED, {"limit": limit}))
         self.patron = PatronView(card, patron.get("name", card), loans, block)
         self.lines = []
         return True

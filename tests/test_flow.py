@@ -88,6 +88,16 @@ def test_lend_refusals_are_plain_khmer_lines_and_change_nothing(flow, library):
     assert len(library.patron_loans("C1002")) == 0
 
 
+def test_lend_shows_the_block_before_any_book(flow, library):
+    for barcode in ("B0001", "B0003", "B0004"):
+        library.check_out("C1001", barcode)  # the default rule allows 3 books
+    flow.go(F.LEND)
+    flow.scan("C1001")
+    assert flow.patron.block == "អ្នកមានសៀវភៅ ៣ ក្បាលហើយ។ សូមសងមួយក្បាលជាមុនសិន។"
+    flow.scan("B0005")
+    assert flow.lines[0].reason == "limit_reached"
+
+
 def test_done_clears_the_person(flow):
     flow.go(F.LEND)
     flow.scan("C1001")
