@@ -22,27 +22,40 @@ router = APIRouter()
 SUFFIXES = (".csv", ".xlsx")
 
 
+def _catalogue(hub, scope: str | None, q: str) -> dict:
+    return {
+        "copies": hub.db.read(lambda c: copies(c, scope, q.strip())),
+        "counts": hub.db.read(lambda c: counts(c, scope)),
+    }
+
+
+def _patrons(hub, scope: str | None, q: str) -> dict:
+    return {
+        "patrons": hub.db.read(lambda c: patrons(c, scope, q.strip())),
+        "departures": hub.db.read(lambda c: list_departures(c, scope)),
+        "purge_days": DEFAULT_PURGE_DAYS,
+    }
+
+
+VIEWS = {"catalogue": ("catalogue.html", _catalogue), "patrons": ("patrons.html", _patrons)}
+
+
+def _show(request: Request, user, kind: str, scope: str | None, q: str = "", result=None):
+    template, gather = VIEWS[kind]
+    return page(request, template, q=q, prison=scope, prisons=prisons_for(request, user),
+                limit=LIMIT, result=result, **gather(request.app.state.hub, scope, q))  # fmt: skip
+
+
 @router.get("/catalogue")
 def catalogue(request: Request, prison: str | None = None, q: str = ""):
     user = require_user(request, "view")
-    scope = user.scope(prison)
-    hub = request.app.state.hub
-    rows = hub.db.read(lambda c: copies(c, scope, q.strip()))
-    total = hub.db.read(lambda c: counts(c, scope))
-    return page(request, "catalogue.html", copies=rows, counts=total, q=q, prison=scope,
-                prisons=prisons_for(request, user), limit=LIMIT, result=None)  # fmt: skip
+    return _show(request, user, "catalogue", user.scope(prison), q)
 
 
 @router.get("/patrons")
 def patron_list(request: Request, prison: str | None = None, q: str = ""):
     user = require_user(request, "personal")
-    scope = user.scope(prison)
-    hub = request.app.state.hub
-    rows = hub.db.read(lambda c: patrons(c, scope, q.strip()))
-    left = hub.db.read(lambda c: list_departures(c, scope))
-    return page(request, "patrons.html", patrons=rows, departures=left, q=q, prison=scope,
-                prisons=prisons_for(request, user), limit=LIMIT, result=None,
-                purge_days=DEFAULT_PURGE_DAYS)  # fmt: skip
+    return _show(request, user, "patrons", user.scope(prison), q)
 
 
 async def _saved_upload(form) -> Path:
@@ -74,13 +87,7 @@ async def _import(request: Request, kind: str):
     result = await run_in_threadpool(
         hub.db.write, lambda c: store(c, prison, parsed, hub.now(), skip_bad)
     )
-    template = "patrons.html" if kind == "patrons" else "catalogue.html"
-    rows = hub.db.read(lambda c: (patrons if kind == "patrons" else copies)(c, prison, ""))
-    extra = {"patrons": rows} if kind == "patrons" else {"copies": rows}
-    extra |= {"departures": hub.db.read(lambda c: list_departures(c, prison))} if kind == "patrons" \
-        else {"counts": hub.db.read(lambda c: counts(c, prison))}  # fmt: skip
-    return page(request, template, result=result, q="", prison=prison, limit=LIMIT,
-                prisons=prisons_for(request, user), purge_days=DEFAULT_PURGE_DAYS, **extra)  # fmt: skip
+    return _show(request, user, kind, prison, result=result)
 
 
 @router.post("/catalogue/import")
