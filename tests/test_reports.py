@@ -126,3 +126,19 @@ def test_figures_cache_sees_new_events_and_departures(hub):
     after, _ = hub.db.read(lambda c: cache.get(c, march, "P01", NOW))
     assert after is not fresh  # recomputed; closing the loan in April does not rewrite March:
     assert after["overdue_loans"] == 4  # it was still out, and late, when March ended
+
+
+def test_docs_mention_every_dashboard_command():
+    """docs/hub-dashboard.md falls behind the code: this fails (as Datasette's test_docs does)."""
+    import argparse
+    import importlib
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "hub-dashboard.md").read_text()
+    for name in ("figures", "bundles", "roster", "staff"):
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"hub.commands.{name}").register(
+            sub, argparse.ArgumentParser(add_help=False)
+        )
+        for command in sub.choices:
+            assert f"hub {command}" in docs or f"`{command}" in docs, command
