@@ -16,6 +16,9 @@ class LendScreen(KioskScreen):
         self.ids.prompt.source_text = flow.message or flow._("Scan the card first.")
         self.ids.name.text = patron.name if patron else ""
         self.ids.block.source_text = patron.block if patron else ""
+        # Due dates come from this kiosk's clock: say so when it is not known to be right.
+        unsure = patron is not None and not self.library.clock.synced
+        self.ids.clock.text = flow._("Clock not set") if unsure else ""
         self.ids.loans_title.text = (
             flow._("Books now: {count}", count=len(patron.loans)) if patron else ""
         )
