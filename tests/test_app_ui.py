@@ -365,3 +365,22 @@ def test_bad_scans_are_refused_before_the_screen_and_never_crash_it(ui):
     ui.scan("NOSUCHBOOK1")
     assert ui.screen.ids.lines.children[-1].ok is False
     ui.app.flow.finish()
+
+
+def test_a_recorded_prompt_is_played_when_its_file_exists(ui):
+    import wave
+
+    folder = ui.app.settings.paths.prompts / "km"
+    folder.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(folder / "scan_card.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 800)
+    ui.home()
+    ui.app._sound = None
+    ui.app.go("myloans")  # asks for the 'scan_card' prompt
+    ui.pump(2)
+    assert ui.app._sound is not None and ui.app._sound.source.endswith("scan_card.wav")
+    ui.app._sound.stop()
+    ui.home()
