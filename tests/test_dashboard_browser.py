@@ -252,7 +252,8 @@ def test_access_control_for_every_role_and_other_prisons(server, browser):
     assert status(anon, "/patrons/leave", "POST", {"card": "C1"}) in (303, 403)
 
     viewer, _ = login(browser, server, "view1")
-    for path in ("/figures", "/kiosks", "/catalogue", "/content", f"/exports/figures.csv?{MONTH}"):
+    for path in ("/figures", "/kiosks", "/catalogue", "/content", f"/exports/figures.csv?{MONTH}",
+                 f"/exports/catalogue.xlsx?{MONTH}"):  # fmt: skip
         assert status(viewer, path) == 200, path
     for path in ("/loans", "/patrons", "/conflicts", "/national", f"/exports/patrons.csv?{MONTH}",
                  f"/exports/loans.xlsx?{MONTH}", "/figures?prison=P02"):  # fmt: skip

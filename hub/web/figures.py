@@ -24,6 +24,9 @@ MEDIA = {
 }
 
 
+OPEN_EXPORTS = ("figures", "catalogue")  # no names in them: viewers may download them too
+
+
 def cache(request: Request) -> FiguresCache:
     return request.app.state.figures_cache
 
@@ -46,7 +49,7 @@ def figures_page(request: Request, month: str | None = None, prison: str | None 
     attendance = charts.horizontal_bars(
         [(_(ACTIVITY_LABELS[a]), figs["attendance"][a]["attendances"]) for a in CLASS_ACTIVITIES]
     )
-    exports = [w for w in WHAT if w == "figures" or user.can("personal")]
+    exports = [w for w in WHAT if w in OPEN_EXPORTS or user.can("personal")]
     return page(request, "figures.html", figs=figs, month=str(m), prev=str(m.previous()),
                 next=str(m.next()), prison=scope, prisons=prisons_for(request, user),
                 month_chart=chart, attendance_chart=attendance, exports=exports,
@@ -56,7 +59,7 @@ def figures_page(request: Request, month: str | None = None, prison: str | None 
 @router.get("/exports/{what}.{fmt}")
 def download(request: Request, what: str, fmt: str, month: str | None = None,
              prison: str | None = None):  # fmt: skip
-    user = require_user(request, "view" if what == "figures" else "personal")
+    user = require_user(request, "view" if what in OPEN_EXPORTS else "personal")
     scope = user.scope(prison)
     hub = request.app.state.hub
     m = _month(hub, month)
