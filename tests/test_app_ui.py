@@ -384,3 +384,35 @@ def test_a_recorded_prompt_is_played_when_its_file_exists(ui):
     assert ui.app._sound is not None and ui.app._sound.source.endswith("scan_card.wav")
     ui.app._sound.stop()
     ui.home()
+
+
+def test_drawn_label_button_and_textinput_widths_match_harfbuzz(ui):
+    """In the running app (real GL textures), not only measured: every widget kind is shaped."""
+    import uharfbuzz as hb
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+    from kivy.uix.textinput import TextInput
+
+    from kiosk.screens.khmer_setup import font_path
+
+    face = hb.Face(hb.Blob.from_file_path(str(font_path())))
+    font = hb.Font(face)
+
+    def shaped(text: str, size: int) -> int:
+        font.scale, font.ppem = (size * 64, size * 64), (size, size)
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(font, buf)
+        return sum(round(p.x_advance / 64) for p in buf.glyph_positions)
+
+    for text in ("ព្រះរាជាណាចក្រកម្ពុជា", "សៀវភៅរបស់ខ្ញុំ", "ខ្ញុំស្រឡាញ់ការអាន"):
+        want = shaped(text, 31)
+        for widget in (Label(text=text, font_size=31), Button(text=text, font_size=31)):
+            widget.texture_update()
+            assert abs(widget.texture_size[0] - want) <= max(3, 0.025 * want), (widget, text)
+        field = TextInput()  # font_size given to the constructor is not applied to its measuring
+        field.font_size = 31
+        field.text = text
+        got = field._get_text_width(text, field.tab_width, None)  # its own line label
+        assert abs(got - want) <= max(3, 0.025 * want), ("TextInput", text)

@@ -22,6 +22,9 @@ Conventions every screen follows (the reading station's ``bookshelf`` and reader
   dates through ``flow.texts.number`` / ``flow.texts.date`` (Khmer digits and month/day names).
   Long Khmer text uses ``WrapLabel`` (ICU line breaks, never inside a cluster). Lists of scan
   outcomes use ``show_rows`` (reuses ``LineRow`` widgets: rebuilding them per scan was slow).
+- **No TextInput for Khmer**: it is shaped (``khmer_setup``) but wraps inside clusters (a line
+  can start with a vowel sign). Show typed text in a Label fed by an on-screen keyboard, as the
+  catalogue does.
 - **Icons** for every detainee action: ``kiosk/screens/icons/<name>.png`` (``draw_icons.py``),
   ``IconButton`` in kv. Touch targets at least 96 px for detainees.
 - Never block the UI thread on the network or a device; workers use ``Clock.schedule_once``.
