@@ -89,8 +89,30 @@ class IconButton(ButtonBehavior, BoxLayout):
 
 
 class TextButton(ButtonBehavior, Label):
+    """A button with words; its ``text`` is re-broken at ICU line breaks to fit (Kivy alone
+    would cut an over-long Khmer word anywhere, even before a vowel sign)."""
+
     background = ListProperty([0.9, 0.88, 0.84, 1])
     selected = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        self._source, self._made = "", ""
+        self._trigger_rewrap = Clock.create_trigger(self._rewrap, -1)
+        super().__init__(**kwargs)
+        self.fbind("text", self._trigger_rewrap)
+        self.fbind("width", self._trigger_rewrap)
+        self._rewrap()
+
+    def _rewrap(self, *args) -> None:
+        if self.text != self._made:  # set by its owner, not by us: the words to show
+            self._source = self.text
+        width = (self.text_size[0] or self.width) if self.text_size else self.width
+        if width <= 1:
+            return
+        measure = measurer(float(self.font_size), self.font_name)
+        self._made = "\n".join(wrap(self._source, width, measure))
+        if self._made != self.text:
+            self.text = self._made
 
 
 class LineRow(BoxLayout):
