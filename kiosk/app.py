@@ -55,6 +55,7 @@ def _app_class():
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
     from kiosk.i18n import Texts
+    from kiosk.scanner import ScanEvent
     from kiosk.scanner.keyburst import KeyBurst, Scanned
     from kiosk.screens import khmer_setup, screen_classes
 
@@ -193,7 +194,7 @@ def _app_class():
                 found = self.keyburst.feed(name, time.monotonic())
                 if isinstance(found, Scanned):
                     event = self.acceptor.offer(found.code, "keyboard", "keys")
-                    if event is not None and hasattr(event, "code"):
+                    if isinstance(event, ScanEvent):  # else refused (Invalid) or held (None)
                         self.handle_scan(event)
             return True  # Escape, F1 and every other key stop here: nothing quits or opens
 
