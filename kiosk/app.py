@@ -285,12 +285,18 @@ def run(settings: Settings) -> int:
     from kivy.base import runTouchApp
     from kivy.clock import Clock
 
+    from kiosk.sync import start_sync
+
+    # The sync thread shares the one Library; it never blocks the UI (see kiosk/sync.py).
+    agent = start_sync(app.library, settings) if app.library is not None else None
     # systemd stops the kiosk with SIGTERM: close the window and the store cleanly.
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda dt: app.stop()))
     try:
         runTouchApp()
     finally:
         app._stop()
+        if agent is not None:
+            agent.stop()
         if app.library is not None:
             app.library.close()
     return 0

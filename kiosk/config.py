@@ -129,16 +129,6 @@ class Settings:
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("home", "extra")
         }
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()} | self.extra
-        path = self.paths.settings_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".toml.tmp")
-        with open(tmp, "wb") as f:
-            f.write(tomli_w.dumps(data).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        from kiosk.atomicfile import write_atomically
+
+        write_atomically(self.paths.settings_file, tomli_w.dumps(data).encode("utf-8"), 0o640)

@@ -10,12 +10,14 @@ UI-free and clock-free (``now`` is passed in); never logs or stores the PIN itse
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
+
+from kiosk.atomicfile import write_atomically
 
 FREE_TRIES = 5
 BASE_DELAY_S = 30.0
@@ -95,10 +97,5 @@ class PinGate:
     def _save(self) -> None:
         if self.state_file is None:
             return
-        try:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"failures": self.failures}))
-            os.replace(tmp, self.state_file)
-        except OSError:
-            pass  # the delay still holds in memory
+        with contextlib.suppress(OSError):  # the delay still holds in memory
+            write_atomically(self.state_file, json.dumps({"failures": self.failures}).encode())

@@ -136,10 +136,9 @@ def test_failed_fsync_is_not_acknowledged_and_rolls_back(tmp_path):
     FailingIO.fail = True
     from kiosk.store.journal import StoreWriteError
 
-    with pytest.raises(StoreWriteError):
-        with db.transaction():
-            table.insert({"k": 2})
-            table.update({"k": 10}, doc_ids=[1])
+    with pytest.raises(StoreWriteError), db.transaction():
+        table.insert({"k": 2})
+        table.update({"k": 10}, doc_ids=[1])
     FailingIO.fail = False
     assert [dict(d) for d in table.all()] == [{"k": 1}]
     table.insert({"k": 3})
