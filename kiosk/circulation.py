@@ -25,6 +25,7 @@ COPY_UNAVAILABLE = "copy_unavailable"
 LIMIT_REACHED = "limit_reached"
 NOT_ON_LOAN = "not_on_loan"
 RENEWALS_USED_UP = "renewals_used_up"
+TOO_SOON_TO_RENEW = "too_soon_to_renew"
 LOANS_NOT_ALLOWED = "loans_not_allowed"
 
 
@@ -142,4 +143,7 @@ def renew(
     if used >= rule.max_renewals:
         return Refusal(RENEWALS_USED_UP, {"barcode": barcode, "renewals": used})
     current = date.fromisoformat(open_loan["due"])
-    return Renew(loan=open_loan, due=max(current, due_date(today, rule)), renewals=used + 1)
+    new_due = due_date(today, rule)
+    if new_due <= current:  # renewing now would not give one more day: keep the renewal
+        return Refusal(TOO_SOON_TO_RENEW, {"barcode": barcode, "due": open_loan["due"]})
+    return Renew(loan=open_loan, due=new_due, renewals=used + 1)

@@ -27,6 +27,7 @@ REASONS: dict[str, str] = {
     c.LIMIT_REACHED: N_("You have {limit} books already. Return one first."),
     c.NOT_ON_LOAN: N_("This book is not lent to anyone."),
     c.RENEWALS_USED_UP: N_("This book cannot be kept longer. Please return it."),
+    c.TOO_SOON_TO_RENEW: N_("It is too early to keep this book longer. Come back closer to {due}."),
     c.LOANS_NOT_ALLOWED: N_("This card cannot borrow books."),
 }
 

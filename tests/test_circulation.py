@@ -156,3 +156,18 @@ class LendingMachine(RuleBasedStateMachine):
 
 TestLending = LendingMachine.TestCase
 TestLending.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+
+
+def test_renewing_on_the_day_of_the_loan_is_refused_and_keeps_the_renewal():
+    loan = {"card": "C1", "due": (TODAY + timedelta(days=14)).isoformat(), "renewals": 0}
+    soon = c.renew(barcode="B1", patron=PATRON, copy=COPY, open_loan=loan, rules=[], today=TODAY)
+    assert soon.reason == c.TOO_SOON_TO_RENEW
+    later = c.renew(
+        barcode="B1",
+        patron=PATRON,
+        copy=COPY,
+        open_loan=loan,
+        rules=[],
+        today=TODAY + timedelta(days=10),
+    )
+    assert later.due == TODAY + timedelta(days=24) and later.renewals == 1
