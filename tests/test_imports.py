@@ -109,6 +109,9 @@ def test_broken_files_get_one_line_reasons(tmp_path):
         parse_catalog(empty)
     with pytest.raises(TableRefused, match="cannot read"):
         parse_catalog(tmp_path / "missing.csv")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(TableRefused, match="cannot read .*folder.csv: Is a directory"):
+        parse_patrons(tmp_path / "folder.csv")
 
 
 def test_reimport_updates_without_touching_loans(tmp_path):

@@ -82,7 +82,10 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 
 def _csv_rows(path: Path) -> Iterable[list[str]]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # a folder, or no permission
+        raise TableRefused(f"cannot read {path}: {exc.strerror}") from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
