@@ -28,7 +28,7 @@ from kiosk.outbox import Outbox
 from kiosk.store import Store
 from wire import events
 from wire.events import Activity
-from wire.records import Change
+from wire.records import Change, RuleRecord
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class Library:
         self.outbox = Outbox(store, clock, self.kiosk_id, self.prison_id)
         self.loans_table = store.table("loans")
         self.attendance = store.table("attendance")
+        self._rules: tuple[int, list[RuleRecord]] = (-1, [])
         self._restore_clock_offset()
 
     def _restore_clock_offset(self) -> None:
@@ -195,7 +196,14 @@ class Library:
 
     @_locked
     def rules(self) -> list[dict]:
-        return [dict(r) for r in self.catalog.rules.all()]
+        return [rule.model_dump() for rule in self._parsed_rules()]
+
+    def _parsed_rules(self) -> list[RuleRecord]:
+        """The circulation rules, parsed once per change of the rules table (not per scan)."""
+        table = self.catalog.rules
+        if self._rules[0] != table.version:
+            self._rules = (table.version, [RuleRecord.model_validate(dict(r)) for r in table.all()])
+        return self._rules[1]
 
     # -- circulation -----------------------------------------------------------------------
     @_locked
@@ -208,7 +216,7 @@ class Library:
             copy=copy,
             open_loan=self._open_loan(barcode),
             patron_open_loans=self.loans_table.count_by("open_by_patron", card),
-            rules=self.rules(),
+            rules=self._parsed_rules(),
             today=self.clock.today(),
         )
         if isinstance(decision, Refusal):
@@ -270,7 +278,7 @@ class Library:
             patron=self.patron(loan["card"]) if loan else None,
             copy=copy,
             open_loan=loan,
-            rules=self.rules(),
+            rules=self._parsed_rules(),
             today=self.clock.today(),
         )
         if isinstance(decision, Refusal):

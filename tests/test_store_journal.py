@@ -127,3 +127,36 @@ def test_journal_lines_are_small(tmp_path):
     assert store.storage.bytes_written - before < 1024
     store.close()
     json.loads((tmp_path / JOURNAL).read_bytes().splitlines()[-1][9:])
+
+
+def test_event_sequence_survives_acks_restarts_and_rollbacks(tmp_path):
+    from kiosk.config import Settings
+    from kiosk.library import Library
+    from wire.records import CopyRecord, PatronRecord, TitleRecord
+
+    settings = Settings(home=tmp_path / "home")
+    Library.init(settings, "k1", "p1")
+    with Library.open(settings) as library:
+        library.import_catalog(
+            [(TitleRecord(title_id="t", title="ក"), CopyRecord(barcode="B1", title_id="t"))]
+        )
+        library.import_patrons([PatronRecord(card="C1", name="ខ")])
+        library.check_out("C1", "B1")
+        library.check_in("B1")
+        events = library.outbox_pending(10)
+        assert [e.seq for e in events] == [1, 2]
+        library.outbox_acknowledge([e.id for e in events])  # outbox now empty
+    with Library.open(settings) as library:
+        assert library.outbox.last_seq() == 2  # not reused after the outbox emptied
+        failing = library.store.storage
+
+        def broken(*_args):
+            raise OSError(5, "I/O error")
+
+        failing.io.fdatasync, original = broken, failing.io.fdatasync
+        with pytest.raises(KioskError):
+            library.check_out("C1", "B1")
+        failing.io.fdatasync = original
+        assert library.outbox.last_seq() == 2  # the failed action used no number
+        library.check_out("C1", "B1")
+        assert [e.seq for e in library.outbox_pending(10)] == [3]

@@ -153,6 +153,7 @@ class TrackedTable(Table):
         super().__init__(storage, name, **kwargs)
         self.db = db
         self.indexes: dict[str, Index] = {}
+        self.version = 0  # changes on every write and rollback: lets callers cache derived data
 
     def _live(self) -> dict[int, dict]:
         return self._storage.read().setdefault(self.name, {})
@@ -174,12 +175,18 @@ class TrackedTable(Table):
     def _update_table(self, updater):
         live = self._live()
         view = _Touching(live, lambda key, doc: self.db._remember(self.name, key, doc))
-        with self.db.transaction():
-            updater(view)
-            changes = [(self.name, key, live.get(key)) for key in view.touched]
-            self.db._pending.extend(changes)
-            self._reindex(view.touched)
+        if self.db._depth:  # inside a transaction: it commits or rolls back everything
+            self._apply(updater, view, live)
+        else:
+            with self.db.transaction():
+                self._apply(updater, view, live)
         self.clear_cache()
+
+    def _apply(self, updater, view: _Touching, live: dict) -> None:
+        self.version += 1
+        updater(view)
+        self.db._pending.extend((self.name, key, live.get(key)) for key in view.touched)
+        self._reindex(view.touched)
 
     def _reindex(self, doc_ids) -> None:
         if not self.indexes:
@@ -241,6 +248,7 @@ class KioskDB(TinyDB):
     def __init__(self, storage: JournalStorage):
         self._pending: list[Change] = []
         self._originals: dict[tuple[str, int], dict | None] = {}
+        self._undo: list[Callable[[], None]] = []  # in-memory state kept beside the tables
         self._depth = 0
         super().__init__(storage=_Given(storage))
 
@@ -256,6 +264,10 @@ class KioskDB(TinyDB):
         if key not in self._originals:
             # Documents are JSON data: an orjson round trip copies them ~8x faster than deepcopy.
             self._originals[key] = None if doc is None else orjson.loads(orjson.dumps(doc))
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` if the current transaction is rolled back (for caches beside the tables)."""
+        self._undo.append(undo)
 
     @contextmanager
     def transaction(self):
@@ -277,8 +289,11 @@ class KioskDB(TinyDB):
                 raise
             self._pending = []
             self._originals = {}
+            self._undo = []
 
     def _rollback(self) -> None:
+        for undo in reversed(self._undo):
+            undo()
         touched_tables = set()
         tables = self.storage.read()
         for (name, doc_id), doc in self._originals.items():
@@ -292,9 +307,11 @@ class KioskDB(TinyDB):
             table = self.table(name)
             table.rebuild_indexes()
             table.clear_cache()
+            table.version += 1
             table._next_id = None
         self._pending = []
         self._originals = {}
+        self._undo = []
 
 
 class _Given:
