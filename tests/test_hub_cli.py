@@ -51,3 +51,17 @@ def test_admin_token_kiosks_and_backup(tmp_path):
 def test_serve_refuses_plain_http_on_the_network(tmp_path):
     out = hub("serve", "--host", "0.0.0.0", "--port", "1", data=tmp_path)
     assert out.returncode == 1 and "plain HTTP" in out.stderr
+
+
+def test_create_user_without_a_terminal_or_stdin_says_how(tmp_path):
+    for args in (("create-admin", "a1"), ("create-user", "l1", "--role", "librarian",
+                                          "--prison", "p1")):  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-m", "hub", *args, "--data-dir", str(tmp_path / "hub")],
+            cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+            start_new_session=True,  # no controlling terminal: getpass cannot open /dev/tty
+        )  # fmt: skip
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        assert out.stderr.rstrip().splitlines()[-1] == (
+            "error: no password typed: run it in a terminal or use --password-stdin"
+        )

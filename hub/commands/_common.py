@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +33,23 @@ def open_hub(args, **overrides):
 def print_json(value) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def read_password(args) -> str:
+    """From stdin with ``--password-stdin``, else typed twice at the terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            password = getpass.getpass("password: ")
+            again = getpass.getpass("again: ")
+    except EOFError:  # no terminal and nothing on stdin, e.g. over ssh without -t
+        print(file=sys.stderr)  # end the prompt's line
+        raise HubError("no password typed: run it in a terminal or use --password-stdin") from None
+    if password != again:
+        raise HubError("the two passwords differ")
+    return password
 
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
-import sys
-
 from hub.auth import create_user
-from hub.commands._common import open_hub
-from hub.errors import HubError
+from hub.commands._common import open_hub, read_password
 
 
 def register(subparsers, parent) -> None:
@@ -20,12 +16,7 @@ def register(subparsers, parent) -> None:
 
 
 def run_create_admin(args) -> int:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("password: ")
-        if password != getpass.getpass("again: "):
-            raise HubError("the two passwords differ")
+    password = read_password(args)
     with open_hub(args) as hub:
         hub.db.write(lambda conn: create_user(conn, args.username, password, hub.now()))
     print(f"created admin {args.username}")
