@@ -66,6 +66,9 @@ class Settings:
     public_url: str = ""  # how kiosks reach this hub (https://hub.prison.lan:8443), for identities
     enrolment_ttl_s: int = 7 * 24 * 3600
     max_push_bytes: int = 4 * 1024 * 1024
+    # Dashboard uploads (e-books, audiobooks, rosters): above this a request is refused with 413
+    # before it can fill the disk. A 10-hour MP3 audiobook at 64 kbit/s is ~290 MB.
+    max_upload_bytes: int = 512 * 1024 * 1024
     pull_page: int = 1000
     # SQLite synchronous=FULL: an acknowledged event survives a power cut. Only benches lower it.
     sqlite_synchronous: str = "FULL"

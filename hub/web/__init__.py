@@ -50,6 +50,9 @@ def mount(app: FastAPI, hub) -> None:
         return FileResponse(path, media_type="font/ttf",
                             headers={"Cache-Control": "max-age=86400"})  # fmt: skip
 
+    from hub.web.limits import UploadLimit
+
+    app.add_middleware(UploadLimit, max_bytes=hub.settings.max_upload_bytes)
     app.state.figures_cache = FiguresCache()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, people, content, figures):
