@@ -13,7 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from hub.auth import verify_user
 from hub.departures import purge_due
 from hub.web.render import finish, page
-from hub.web.session import MAX_AGE_S, SESSION_COOKIE, check_csrf, current_user, new_session
+from hub.web.session import (
+    MAX_AGE_S,
+    SESSION_COOKIE,
+    check_csrf,
+    current_user,
+    end_session,
+    new_session,
+)
 
 router = APIRouter()
 LOCK_AFTER, LOCK_S = 5, 600
@@ -77,8 +84,10 @@ async def login(request: Request):
 
 @router.post("/logout")
 async def logout(request: Request):
-    request.state.user = current_user(request)
+    user = request.state.user = current_user(request)
     check_csrf(request, await request.form())
+    if user is not None:
+        await run_in_threadpool(end_session, request.app.state.hub, user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -2,7 +2,7 @@
 
 The session cookie holds only a user id and a random nonce, signed with itsdangerous using the
 hub's session secret (``Paths.secret_file``, made on first use, mode 0600); the user row is read on
-every request, so a disabled user is out at once. Every POST carries a CSRF token, an HMAC of the
+every request, so a disabled user is out at once; logging out revokes the nonce on the server. Every POST carries a CSRF token, an HMAC of the
 session nonce (or, before login, of a random pre-session cookie). Admins see every prison;
 librarians and viewers only their own, and asking for another prison is refused (403).
 """
@@ -15,6 +15,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -100,13 +101,29 @@ def current_user(request: Request) -> User | None:
         return None
     row = hub.db.read(
         lambda c: c.execute(
-            "SELECT id, username, role, prison_id FROM users WHERE id=? AND disabled_at IS NULL",
-            (user_id,),
+            "SELECT id, username, role, prison_id FROM users WHERE id=? AND disabled_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE nonce=?)",
+            (user_id, nonce),
         ).fetchone()
     )
     if row is None:
         return None
     return User(row["id"], row["username"], row["role"], row["prison_id"], nonce)
+
+
+def end_session(hub, user: User) -> None:
+    """Logging out refuses this cookie from now on, even if someone copied it."""
+    now = hub.now()
+    expires = (now + timedelta(seconds=MAX_AGE_S)).isoformat()
+
+    def revoke(conn) -> None:
+        conn.execute("DELETE FROM revoked_sessions WHERE expires_at < ?", (now.isoformat(),))
+        conn.execute(
+            "INSERT OR IGNORE INTO revoked_sessions(nonce, expires_at) VALUES (?, ?)",
+            (user.nonce, expires),
+        )
+
+    hub.db.write(revoke)
 
 
 def require_user(request: Request, permission: str = "view") -> User:
