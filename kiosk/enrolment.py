@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from kiosk import __version__
 from kiosk.atomicfile import write_atomically
 from kiosk.config import Settings
@@ -58,7 +60,13 @@ def enrol(
         check_hub_url(hub_url)
     except ValueError as exc:
         raise KioskError(f"hub URL {exc}") from None
-    request = EnrolRequest(token=token, kiosk_id=library.kiosk_id, version=__version__)
+    try:
+        request = EnrolRequest(token=token, kiosk_id=library.kiosk_id, version=__version__)
+    except ValidationError:  # the hub makes 32 printable characters: a token cut or mistyped
+        raise KioskError(
+            "the enrolment token is not one the hub makes (16-200 characters, no spaces): "
+            "copy the whole token from the hub again"
+        ) from None
     with client_factory(hub_url, clock=library.clock, cert_sha256=pin) as client:
         answer = client.enrol(request)
     if answer.kiosk_id != library.kiosk_id or answer.prison_id != library.prison_id:

@@ -1,0 +1,26 @@
+"""``python -m kiosk enrol``: a mistyped token is refused in one line before the hub is asked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sync_harness import ROOT
+
+
+def kiosk(*args: str, home) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args, "--home", str(home)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_a_cut_or_mistyped_token_is_one_line(tmp_path):
+    home = tmp_path / "k"
+    assert kiosk("init", "--kiosk-id", "k1", "--prison-id", "p1", home=home).returncode == 0
+    for token in ("WRONG", "abcd efgh ijkl mnop qrst"):
+        # port 9 on 127.0.0.1: nothing listens, but the token is refused before any connection
+        out = kiosk("enrol", "--hub", "http://127.0.0.1:9", "--token", token, home=home)
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        assert out.stderr.startswith("error: the enrolment token is not one the hub makes")
+        assert len(out.stderr.splitlines()) == 1
