@@ -1,8 +1,8 @@
 """``./bannalai demo`` (``python -m demo``): everything Bannalai does, on sample Khmer data.
 
 1. starts a hub on 127.0.0.1 with an admin account (demo / demo-password);
-2. imports the sample catalogue and roster into the hub; makes a kiosk home, enrols it with a
-   one-time token, pulls them from the hub and adds the project's own sample e-books;
+2. imports the sample catalogue and roster into the hub; provisions a kiosk home from an identity
+   file as a first boot does, enrols it with its one-time token, pulls them from the hub and adds the project's own sample e-books;
 3. lends, returns and renews from the command line, including refusals;
 4. syncs the kiosk to the hub and prints the month's programme figures;
 5. opens the kiosk touchscreen app (a window) until you close it; the dashboard stays at the
@@ -75,9 +75,10 @@ def start_hub(hub_home: Path, port: int) -> subprocess.Popen:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="./bannalai demo", description=__doc__.splitlines()[0])
     parser.add_argument("--no-app", action="store_true", help="do not open the kiosk app")
+    parser.add_argument("--dir", type=Path, default=ROOT / ".demo", help="where (default .demo/)")
     args = parser.parse_args()
 
-    base = ROOT / ".demo"
+    base = args.dir.resolve()
     shutil.rmtree(base, ignore_errors=True)
     hub_home, kiosk_home = base / "hub", base / "kiosk"
     hub_home.mkdir(parents=True)
@@ -103,15 +104,22 @@ def main() -> int:
             *h,
             show=False,
         )
-        token = token_out.splitlines()[0].strip()
-        console.print("  one-time enrolment token made for kiosk-1 of prison PP1")
+        # The identity file, as a technician copies it onto the SD card's boot partition.
+        boot = base / "boot"
+        boot.mkdir()
+        identity = token_out.partition("\n")[2]
+        (boot / "kiosk-identity.toml").write_text(identity, encoding="utf-8")
+        console.print("  one-time enrolment token and identity file made for kiosk-1 of prison PP1")
 
         run("hub", "import-catalog", str(DATA / "catalog.csv"), "--prison", "PP1", *h)
         run("hub", "import-patrons", str(DATA / "patrons.csv"), "--prison", "PP1", *h)
 
         console.rule("[bold]2. A kiosk: identity, enrolment, catalogue and roster from the hub")
-        run("kiosk", "init", "--kiosk-id", "kiosk-1", "--prison-id", "PP1", *k)
-        run("kiosk", "enrol", "--hub", hub_url, "--token", token, *k)
+        # What a kiosk's first boot does (bannalai-identity, then bannalai-enrol): the app
+        # opens only on a provisioned kiosk, and its sync thread needs the enrolment.
+        run("kiosk", "import-identity", "--boot-dir", str(boot), *k)
+        run("kiosk", "init-from-identity", *k)
+        run("kiosk", "enrol", *k)
         run("kiosk", "sync", "--once", *k)
         run("kiosk", "install-samples", *k)
 
