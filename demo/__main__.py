@@ -138,6 +138,10 @@ def main() -> int:
         console.print(f"\nDashboard: {hub_url}/  (user demo, password demo-password)")
 
         if args.no_app:
+            console.print(
+                "The hub stops now (--no-app). To see the dashboard: python -m hub serve "
+                f"--data-dir {hub_home} --port {port}"
+            )
             return 0
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             console.print("No screen here (DISPLAY is not set): the kiosk app is not opened.")

@@ -16,6 +16,7 @@ def test_demo_makes_a_provisioned_enrolled_kiosk(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+    assert "The hub stops now (--no-app)" in out.stdout  # the printed dashboard is not left up
     home = str(base / "kiosk")
     state = subprocess.run(
         [sys.executable, "-m", "kiosk", "provisioning-state", "--home", home],
