@@ -101,6 +101,13 @@ class Settings:
         unknown = sorted(set(changes) - known)
         if unknown:
             raise HubError(f"unknown hub setting(s): {', '.join(unknown)}")
+        for name, value in changes.items():  # hub.toml: `port = "8443"` is a typo to report
+            want = type(getattr(self, name))
+            if type(value) is not want:
+                kind = {int: "a whole number", str: "text in quotes", bool: "true or false"}
+                raise HubError(
+                    f"hub setting {name} must be {kind.get(want, want.__name__)}, not {value!r}"
+                )
         new = replace(self, **changes)
         new.check()
         return new

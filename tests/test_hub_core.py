@@ -58,6 +58,15 @@ def test_settings_refuse_plain_http_on_the_network(tmp_path):
         Settings.load(tmp_path, colour="red")
 
 
+def test_a_mistyped_hub_toml_value_is_named(tmp_path):
+    (tmp_path / "hub.toml").write_text('port = "8443"\n')
+    with pytest.raises(HubError, match="hub setting port must be a whole number, not '8443'"):
+        Settings.load(tmp_path)
+    (tmp_path / "hub.toml").write_text("public_url = 8443\nport = 8443\n")
+    with pytest.raises(HubError, match="public_url must be text in quotes"):
+        Settings.load(tmp_path)
+
+
 def test_writer_keeps_other_writes_when_one_fails(hub):
     hub.db.write(lambda c: c.execute("CREATE TABLE t (x INTEGER UNIQUE)"))
     futures = [hub.db.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i % 50,)))
