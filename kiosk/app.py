@@ -28,7 +28,12 @@ def configure_kivy(settings: Settings) -> None:
     os.environ.setdefault("KIVY_NO_FILELOG", "0")
     os.environ.setdefault("KIVY_HOME", str(settings.paths.home / "kivy"))
     Path(os.environ["KIVY_HOME"]).mkdir(parents=True, exist_ok=True)
+    import kivy
     from kivy.config import Config
+
+    # SDL2_image reads every picture the kiosk shows (PNG icons, PNG/JPEG covers); Kivy's PIL
+    # loader would import PIL and, through it, numpy (~25 MB) at start for nothing.
+    kivy.kivy_options["image"] = ("tex", "dds", "sdl2")
 
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")

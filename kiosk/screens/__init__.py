@@ -36,7 +36,12 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-NOT_SCREENS = {"base", "khmer_setup", "draw_icons"}
+NOT_SCREENS = {
+    "base",
+    "khmer_setup",
+    "draw_icons",
+    "draw_reader_icons",
+}  # helpers; draw_* import PIL
 _loaded: dict[str, type] | None = None
 
 

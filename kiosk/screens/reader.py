@@ -19,10 +19,6 @@ from kivy.uix.modalview import ModalView
 from kiosk.errors import KioskError
 from kiosk.reading import packages
 from kiosk.reading.audio_player import Audiobook, open_player
-from kiosk.reading.layout import FONT_SIZES, LINE_SPACINGS
-from kiosk.reading.pdfview import ZOOMS, PdfView
-from kiosk.reading.reader import Reader
-from kiosk.reading.render import THEMES
 from kiosk.reading.session import ReadingSession
 from kiosk.reading.state import ReadingState
 from kiosk.screens.base import KioskScreen, TextButton, fill
@@ -30,6 +26,15 @@ from kiosk.screens.base import KioskScreen, TextButton, fill
 log = logging.getLogger("kiosk.reader")
 SWIPE_PX = 60
 READING_IDLE_S = 300  # a slow reader may look at one page for minutes; settings may change it
+
+
+def _views():
+    """``Reader, PdfView``, imported when a book first opens: they pull in PIL (and numpy with
+    it), HarfBuzz and pdfium, ~25 MB a kiosk that never opens a book need not hold."""
+    from kiosk.reading.pdfview import PdfView
+    from kiosk.reading.reader import Reader
+
+    return Reader, PdfView
 
 
 def to_texture(image, reuse: Texture | None = None) -> Texture:
@@ -102,6 +107,7 @@ class ReaderScreen(KioskScreen):
         except KioskError:
             self.app.go("bookshelf")
             return
+        Reader, PdfView = _views()
         self.kind, self.book_title = package.meta.kind, package.meta.title
         self.progress_text, self.progress, self.message = "", 0, ""
         width, height = int(self.ids.page.width), int(self.ids.page.height)
@@ -153,7 +159,7 @@ class ReaderScreen(KioskScreen):
             except (KioskError, ValueError) as exc:
                 log.warning("reading session not recorded: %s", exc)
         self.session = None
-        if isinstance(self.view, Reader | Audiobook):
+        if self.view is not None and isinstance(self.view, Audiobook | _views()[0]):
             self.view.close()
         self.view, self.playing = None, False
         self.ids.page.texture = None
@@ -164,6 +170,9 @@ class ReaderScreen(KioskScreen):
 
     # -- showing -------------------------------------------------------------------------------
     def show(self) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, PdfView = _views()
         view, flow = self.view, self.flow
         if isinstance(view, Reader):
             self._show_image(view.image())
@@ -205,6 +214,7 @@ class ReaderScreen(KioskScreen):
     def page_touch_up(self, touch) -> bool:
         if self._down is None or self.view is None:
             return False
+        _, PdfView = _views()
         dx, dy = touch.x - self._down[0], touch.y - self._down[1]
         self._down = None
         page = self.ids.page
@@ -225,6 +235,9 @@ class ReaderScreen(KioskScreen):
         return True
 
     def turn(self, step: int) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, PdfView = _views()
         if isinstance(self.view, Reader | PdfView) and self.view.turn(step):
             if self.session is not None:
                 self.session.page_turned()
@@ -232,6 +245,12 @@ class ReaderScreen(KioskScreen):
 
     # -- controls ------------------------------------------------------------------------------
     def font_step(self, step: int) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, PdfView = _views()
+        from kiosk.reading.layout import FONT_SIZES
+        from kiosk.reading.pdfview import ZOOMS
+
         if isinstance(self.view, Reader):
             index = (
                 FONT_SIZES.index(self.view.font_size) if self.view.font_size in FONT_SIZES else 2
@@ -243,22 +262,38 @@ class ReaderScreen(KioskScreen):
             self.show()
 
     def toggle_spacing(self) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, _ = _views()
+        from kiosk.reading.layout import LINE_SPACINGS
+
         if isinstance(self.view, Reader):
             other = [s for s in LINE_SPACINGS if s != self.view.line_spacing]
             self.view.set_line_spacing(other[0] if other else LINE_SPACINGS[0])
             self.show()
 
     def next_theme(self) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, _ = _views()
+        from kiosk.reading.render import THEMES
+
         if isinstance(self.view, Reader):
             names = list(THEMES)
             self.view.set_theme(names[(names.index(self.view.theme) + 1) % len(names)])
             self.show()
 
     def bookmark(self) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, _ = _views()
         if isinstance(self.view, Reader):
             self.notice = "✓" if self.view.add_bookmark() else ""
 
     def contents(self) -> None:
+        if self.view is None:  # no book open: nothing to do, nothing to import
+            return
+        Reader, _ = _views()
         if not isinstance(self.view, Reader):
             return
         modal = ModalView(size_hint=(0.8, 0.9))
