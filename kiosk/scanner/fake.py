@@ -13,11 +13,13 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.scanner.acceptor import Acceptor
 from kiosk.scanner.events import OnScan, ScanEvent
+
+if TYPE_CHECKING:  # frames are numpy arrays; FakeSource users (app bench, UI tests) need no numpy
+    import numpy as np
 
 
 class FakeSource:
