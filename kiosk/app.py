@@ -63,6 +63,7 @@ def _app_class():
     from kiosk.scanner import ScanEvent
     from kiosk.scanner.keyburst import KeyBurst, Scanned
     from kiosk.screens import khmer_setup, screen_classes
+    from kiosk.screens.base import BACKGROUND
 
     class LazyScreens(ScreenManager):
         """Builds a screen the first time it is asked for: a faster first frame, less memory."""
@@ -100,6 +101,8 @@ def _app_class():
         def build(self):
             self.title = "Bannalai"
             khmer_setup.setup()
+            # The screens' background: a clear costs far less than a full-window rectangle.
+            Window.clearcolor = BACKGROUND
             first = "notprovisioned" if self.problem is not None else "home"
             factories = {
                 name: cls

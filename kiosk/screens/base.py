@@ -20,6 +20,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.screens.khmer_setup import measurer, wrap
 
 ICONS = Path(__file__).resolve().parent / "icons"
+BACKGROUND = (0.97, 0.96, 0.93, 1)  # every screen's; the app clears the window to it
 OK_COLOUR = (0.18, 0.49, 0.2, 1)
 BAD_COLOUR = (0.78, 0.16, 0.16, 1)
 
