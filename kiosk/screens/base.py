@@ -131,14 +131,22 @@ class TopBar(BoxLayout):
 def show_rows(container, rows) -> None:
     """Show ``(ok, title, detail)`` rows, reusing the ``LineRow`` widgets already there.
 
-    Rebuilding rows from kv rules on every scan cost more than the scan itself.
+    Rebuilding rows from kv rules on every scan cost more than the scan itself, so rows taken
+    off stay in the container's spares and come back for the next scan (Lend empties its lists
+    for every new card and refills them a scan later).
     """
+    spares = container.__dict__.setdefault("_spare_rows", [])
     existing = container.children[::-1]  # Kivy keeps children last-first
     for row in existing[len(rows) :]:
         container.remove_widget(row)
+        spares.append(row)
     for i, (ok, title, detail) in enumerate(rows):
         if i < len(existing):
             existing[i].ok, existing[i].title, existing[i].detail = ok, title, detail
+        elif spares:
+            row = spares.pop()
+            row.ok, row.title, row.detail = ok, title, detail
+            container.add_widget(row)
         else:
             container.add_widget(LineRow(ok=ok, title=title, detail=detail))
 
