@@ -62,10 +62,15 @@ def enrol(
         raise KioskError(f"hub URL {exc}") from None
     try:
         request = EnrolRequest(token=token, kiosk_id=library.kiosk_id, version=__version__)
-    except ValidationError:  # the hub makes 32 printable characters: a token cut or mistyped
+    except ValidationError as exc:
+        if any(error["loc"][:1] == ("token",) for error in exc.errors()):
+            raise KioskError(  # the hub makes 32 printable characters: a token cut or mistyped
+                "the enrolment token is not one the hub makes (16-200 characters, no spaces): "
+                "copy the whole token from the hub again"
+            ) from None
         raise KioskError(
-            "the enrolment token is not one the hub makes (16-200 characters, no spaces): "
-            "copy the whole token from the hub again"
+            f"kiosk id {library.kiosk_id!r} cannot be enrolled: the hub takes only ASCII "
+            "letters, digits, '-', '_' or '.'"
         ) from None
     with client_factory(hub_url, clock=library.clock, cert_sha256=pin) as client:
         answer = client.enrol(request)

@@ -24,3 +24,12 @@ def test_a_cut_or_mistyped_token_is_one_line(tmp_path):
         assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
         assert out.stderr.startswith("error: the enrolment token is not one the hub makes")
         assert len(out.stderr.splitlines()) == 1
+
+
+def test_a_kiosk_id_the_hub_cannot_take_is_named(tmp_path):
+    home = tmp_path / "k"
+    # The kiosk's own check lets any letter through; the wire format takes ASCII only.
+    assert kiosk("init", "--kiosk-id", "គ១", "--prison-id", "p1", home=home).returncode == 0
+    out = kiosk("enrol", "--hub", "http://127.0.0.1:9", "--token", "A" * 32, home=home)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith("error: kiosk id 'គ១' cannot be enrolled"), out.stderr

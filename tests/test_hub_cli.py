@@ -65,3 +65,11 @@ def test_create_user_without_a_terminal_or_stdin_says_how(tmp_path):
         assert out.stderr.rstrip().splitlines()[-1] == (
             "error: no password typed: run it in a terminal or use --password-stdin"
         )
+
+
+def test_enrolment_token_refuses_a_bad_id_in_one_line_and_issues_nothing(tmp_path):
+    data = tmp_path / "hub"
+    out = hub("enrolment-token", "--kiosk-id", "bad id", "--prison-id", "p1", data=data)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr == "error: kiosk id 'bad id': use ASCII letters, digits, '-', '_' or '.'\n"
+    assert not (data / "hub.sqlite3").exists()  # refused before the hub was even opened

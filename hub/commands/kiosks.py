@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import ssl
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ def register(subparsers, parent) -> None:
 
 def run_token(args) -> int:
     ttl = parse_duration(args.ttl)
+    for label, value in (("kiosk id", args.kiosk_id), ("prison id", args.prison_id)):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):  # wire's Ident, before any token
+            raise HubError(f"{label} {value!r}: use ASCII letters, digits, '-', '_' or '.'")
     with open_hub(args) as hub:
         settings = hub.settings
         url = args.hub_url or default_hub_url(settings)
