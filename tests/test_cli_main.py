@@ -49,3 +49,12 @@ def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path):
         assert out.returncode == 1, out.stderr
         assert out.stderr.startswith("error: ") and "Not a directory" in out.stderr, out.stderr
         assert "Traceback" not in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+def test_a_bad_screenshot_size_is_a_usage_error():
+    out = subprocess.run(
+        [sys.executable, "-m", "kiosk", "screenshot", "--size", "abc", "--out", "x.png"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert "argument --size: write it as WIDTHxHEIGHT, e.g. 800x480, not 'abc'" in out.stderr

@@ -6,6 +6,7 @@ Kivy is imported only inside the handlers: every command imports this module.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import tempfile
@@ -27,7 +28,7 @@ def register(subparsers, parent) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--scan", action="append", default=[], metavar="CODE", help="scan CODE first")
     p.add_argument("--staff", action="store_true", help="as a signed-in staff member")
-    p.add_argument("--size", default="1024x600", help="window size, e.g. 800x480")
+    p.add_argument("--size", default="1024x600", type=window_size, help="window size, e.g. 800x480")
     p.add_argument("--demo", action="store_true", help="use a throw-away home with the demo data")
     p.set_defaults(func=cmd_screenshot)
 
@@ -56,9 +57,16 @@ def cmd_run(args) -> int:
         return 70
 
 
+def window_size(text: str) -> tuple[int, int]:
+    """``800x480`` -> (800, 480), for ``--size``."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"write it as WIDTHxHEIGHT, e.g. 800x480, not {text!r}")
+    return int(width), int(height)
+
+
 def cmd_screenshot(args) -> int:
-    width, _, height = args.size.partition("x")
-    changes = {"fullscreen": False, "window_size": (int(width), int(height))}
+    changes = {"fullscreen": False, "window_size": args.size}
     if args.demo:
         from kiosk.demohome import make_demo_home
 
