@@ -73,3 +73,12 @@ def test_enrolment_token_refuses_a_bad_id_in_one_line_and_issues_nothing(tmp_pat
     assert out.returncode == 1 and out.stdout == ""
     assert out.stderr == "error: kiosk id 'bad id': use ASCII letters, digits, '-', '_' or '.'\n"
     assert not (data / "hub.sqlite3").exists()  # refused before the hub was even opened
+
+
+def test_serve_names_a_missing_certificate_file(tmp_path):
+    key = tmp_path / "key.pem"
+    key.write_text("not used")
+    out = hub("serve", "--port", "9", "--tls-cert", str(tmp_path / "missing.pem"),
+              "--tls-key", str(key), data=tmp_path / "hub")  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr == f"error: tls_cert {tmp_path / 'missing.pem'}: no such file\n"

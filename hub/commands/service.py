@@ -51,6 +51,10 @@ def run_serve(args) -> int:
         tls_key=args.tls_key,
         allow_plain_http=args.allow_plain_http,
     )
+    for name in ("tls_cert", "tls_key"):  # ssl's own error does not say which file
+        path = getattr(settings, name)
+        if path and not Path(path).is_file():
+            raise HubError(f"{name} {path}: no such file")
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
