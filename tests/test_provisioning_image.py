@@ -192,6 +192,13 @@ def test_flash_writes_and_verifies_onto_a_file(golden, tmp_path, provision):
     assert os.stat(card).st_blocks * 512 < card.stat().st_size  # sparse copy
 
 
+def test_flash_refuses_a_device_path_that_does_not_exist(golden, provision):
+    device = Path("/dev/bannalai-test-no-such-card")
+    out = provision("flash", golden, device, "--quiet")
+    assert out.returncode == 1 and "no such device" in out.stderr
+    assert not device.exists()  # no regular file left in /dev
+
+
 def test_flash_refuses_an_image_that_differs_from_its_checksum(golden, tmp_path, provision):
     img = copy(golden, tmp_path / "golden.img")
     shutil.copy(golden.parent / "golden.img.sha256", tmp_path / "golden.img.sha256")

@@ -76,10 +76,17 @@ def _release_checksum(image: Path) -> str | None:
 
 def _check_device(device: Path, size: int) -> bool:
     """True for a block device; refuses anything unsafe to overwrite."""
+    in_dev = os.path.realpath(device).startswith("/dev/")
     if not device.exists():
+        if in_dev:  # a mistyped /dev/sdX must not become a file in /dev that "flashed" fine
+            raise ProvisionError(
+                f"{device}: no such device (is the card in the reader? find it with lsblk)"
+            )
         return False  # a new regular file
     st = device.stat()
     if stat.S_ISREG(st.st_mode):
+        if in_dev:
+            raise ProvisionError(f"{device} is a plain file in /dev, not a card: delete it")
         return False
     if not stat.S_ISBLK(st.st_mode):
         raise ProvisionError(f"{device} is neither a block device nor a regular file")
