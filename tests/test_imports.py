@@ -98,6 +98,16 @@ def test_xlsx_roster_and_formula_text_stays_text(tmp_path):
     assert parsed.records[1].category == "adult"
 
 
+def test_semicolon_and_tab_separated_files_import(tmp_path):
+    # Excel in a French locale saves "CSV UTF-8" with semicolons; some tools write tabs.
+    for sep in (";", "\t"):
+        path = tmp_path / "catalogue.csv"
+        path.write_bytes(f"\ufeffBarcode{sep}Title{sep}Author\r\nB0001{sep}ក, ខ{sep}គ\r\n".encode())
+        parsed = parse_catalog(path)
+        assert not parsed.problems
+        assert [(c.barcode, t.title) for t, c in parsed.records] == [("B0001", "ក, ខ")]
+
+
 def test_broken_files_get_one_line_reasons(tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")

@@ -97,9 +97,20 @@ def _csv_rows(path: Path) -> Iterable[list[str]]:
     if "\x00" in text:
         raise TableRefused(f"{path.name} contains NUL bytes: is it really a CSV file?")
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
         raise TableRefused(f"{path.name} is not valid CSV: {exc}") from exc
+
+
+def _delimiter(text: str) -> str:
+    """``,`` unless the header row has none but ``;`` or a tab: Excel in a French or other
+    comma-decimal locale saves "CSV" with semicolons."""
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        for other in (";", "\t"):
+            if other in header:
+                return other
+    return ","
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[str]]:
