@@ -10,6 +10,7 @@ the call returns. A refusal comes back as ``circulation.Refusal``, never as an e
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import uuid
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from kiosk.store import Store
 from wire import events
 from wire.events import Activity
 from wire.records import Change, RuleRecord
+
+IDENT = re.compile(events.IDENT_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,10 @@ class Library:
     def init(settings: Settings, kiosk_id: str, prison_id: str) -> None:
         """Give a new kiosk home its identity; re-running with the same ids is harmless."""
         for label, value in (("kiosk id", kiosk_id), ("prison id", prison_id)):
-            if not value or not all(c.isalnum() or c in "_.-" for c in value) or len(value) > 64:
-                raise KioskError(f"{label} {value!r}: use letters, digits, '-', '_' or '.'")
+            if not IDENT.fullmatch(value or ""):  # the wire format's own rule: the hub agrees
+                raise KioskError(
+                    f"{label} {value!r}: use A-Z, a-z, 0-9, '-', '_' or '.' (64 at most)"
+                )
         store = Store.open(settings.paths.store, compact_bytes=settings.compact_journal_bytes)
         try:
             current = store.get_meta("identity")

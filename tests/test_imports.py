@@ -141,3 +141,8 @@ def test_legacy_font_detector():
     assert not looks_like_legacy_khmer("សៀវភៅ")
     assert not looks_like_legacy_khmer("The Rabbit and the Turtle")
     assert not looks_like_legacy_khmer("")
+
+
+def test_init_refuses_ids_the_hub_would_refuse(tmp_path):
+    out = kiosk(tmp_path / "h", "init", "--kiosk-id", "គីយ៉ូស្ក1", "--prison-id", "p1")
+    assert out.returncode == 1 and "kiosk id" in out.stderr and "Traceback" not in out.stderr
