@@ -119,6 +119,14 @@ def test_pull_reads_only_own_prison(hub):
     assert [c["key"] for c in answer["changes"]] == ["C1"]
     again = api(hub, credential).get("/pull", params={"cursor": answer["cursor"]}).json()
     assert again["changes"] == [] and not again["more"]
+    # A kiosk that only pulls (nothing to push) is still seen alive.
+    seen = hub_call(
+        hub.data_dir,
+        lambda conn, h: conn.execute(
+            "SELECT last_seen FROM kiosks WHERE kiosk_id='reader'"
+        ).fetchone()[0],
+    )
+    assert seen is not None
 
 
 def test_content_by_sha256_with_range_and_only_if_published_to_the_prison(hub, tmp_path):

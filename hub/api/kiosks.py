@@ -12,6 +12,7 @@ from hub.api.deps import HubDep, KioskDep
 from hub.app import describe_errors
 from hub.auth import enrol
 from hub.catalogue import pull
+from hub.clock import iso
 from hub.errors import Invalid, TooLarge
 from hub.ingest import check_sender, ingest
 from wire import PROTOCOL_VERSION
@@ -91,4 +92,13 @@ def pull_changes(
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_CHANGES)] = MAX_PULL_CHANGES,
 ) -> PullResponse:
     limit = min(limit, hub.settings.pull_page)
-    return hub.db.read(lambda conn: pull(conn, kiosk.prison_id, cursor, limit, hub.now()))
+    answer = hub.db.read(lambda conn: pull(conn, kiosk.prison_id, cursor, limit, hub.now()))
+    seen = iso(hub.now())
+    # A kiosk with nothing to push still pulls every round: that, too, means it is alive.
+    hub.db.submit(
+        lambda conn: conn.execute(
+            "UPDATE kiosks SET last_seen=? WHERE kiosk_id=? AND (last_seen IS NULL OR last_seen<?)",
+            (seen, kiosk.kiosk_id, seen),
+        )
+    )
+    return answer
