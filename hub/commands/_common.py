@@ -62,3 +62,14 @@ def parse_duration(text: str) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise HubError(f"duration must look like 30m, 12h or 7d, not {text!r}")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def ident(text: str) -> str:
+    """argparse type for kiosk and prison ids: the wire format's rule, checked before any work."""
+    import argparse
+
+    from wire.events import IDENT_PATTERN
+
+    if not re.fullmatch(IDENT_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r}: use A-Z, a-z, 0-9, '-', '_' or '.'")
+    return text

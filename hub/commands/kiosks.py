@@ -12,6 +12,7 @@ from hub.auth import issue_enrolment_token, revoke_kiosk
 from hub.commands._common import open_hub, parse_duration, print_json
 from hub.errors import HubError
 from hub.kiosks import list_conflicts, list_kiosks
+from wire.events import IDENT_PATTERN
 from wire.identity import Identity, IdentityError, check_hub_url, render_identity
 
 
@@ -44,7 +45,7 @@ def register(subparsers, parent) -> None:
 def run_token(args) -> int:
     ttl = parse_duration(args.ttl)
     for label, value in (("kiosk id", args.kiosk_id), ("prison id", args.prison_id)):
-        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):  # wire's Ident, before any token
+        if not re.fullmatch(IDENT_PATTERN, value):  # wire's Ident, before any token
             raise HubError(f"{label} {value!r}: use ASCII letters, digits, '-', '_' or '.'")
     with open_hub(args) as hub:
         settings = hub.settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hub.commands._common import open_hub, print_json
+from hub.commands._common import ident, open_hub, print_json
 from hub.errors import HubError
 
 
@@ -13,13 +13,13 @@ def register(subparsers, parent) -> None:
     for name, kind in (("import-patrons", "patrons"), ("import-catalog", "catalogue")):
         p = subparsers.add_parser(name, parents=[parent], help=f"import a {kind} CSV/XLSX file")
         p.add_argument("file")
-        p.add_argument("--prison", required=True)
+        p.add_argument("--prison", required=True, type=ident)
         p.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
         p.set_defaults(func=run_import, kind=kind)
 
     p = subparsers.add_parser("patron-left", parents=[parent], help="mark transferred/released")
     p.add_argument("card")
-    p.add_argument("--prison", required=True)
+    p.add_argument("--prison", required=True, type=ident)
     p.add_argument("--status", required=True, choices=("transferred", "released"))
     p.add_argument("--loans", default="flagged", choices=("closed", "flagged"))
     p.add_argument("--purge-after-days", type=int, default=90)

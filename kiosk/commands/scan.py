@@ -113,6 +113,9 @@ def _source(args, settings, acceptor):
         settings = settings.updated(camera=args.camera, scanner_evdev="")
     elif args.evdev is not None:
         settings = settings.updated(scanner_evdev=args.evdev, camera=-1)
+        if args.evdev.startswith("/") and not Path(args.evdev).exists():
+            print(f"{args.evdev} is not there yet: waiting for the scanner to be plugged in "
+                  "(check the path with: ls /dev/input/by-id/)", flush=True)  # fmt: skip
     sources = sources_for(settings, acceptor)
     return sources[0] if sources else None
 
