@@ -22,6 +22,9 @@ from pathlib import Path
 
 from pymarc import Field, Indicators, MARCWriter, Record, Subfield
 
+from kiosk.archive import archived_loans
+from kiosk.atomicfile import write_atomically
+
 KOC_HEADER = "Version=1.0\tGenerator=bannalai\tGeneratorVersion=0.1"
 MAX_RECORD_BYTES = 99_999
 
@@ -49,22 +52,13 @@ def koc_lines(loans: Iterable[dict], since: str = "") -> Iterator[str]:
             yield f"{at}\t{action}"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path = Path(path)
-    temporary = path.with_name(path.name + ".part")
-    with temporary.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temporary, path)
-
-
 def export_koc(library, path: Path, since: str = "") -> int:
     """Write the kiosk's loans as a ``.koc`` file (see ``koc_lines``); returns the action count."""
     with library.locked():
-        loans = [dict(doc) for doc in library.loans_table.all()]
+        live = [dict(doc) for doc in library.loans_table.all()]
+        loans = list(archived_loans(library.settings.home)) + live
     lines = list(koc_lines(loans, since))
-    _write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    write_atomically(Path(path), ("\n".join(lines) + "\n").encode("utf-8"), 0o644)
     return len(lines) - 1
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from tinydb.table import Document
 
 from kiosk import circulation
+from kiosk.archive import archive_closed_loans
 from kiosk.catalog import Catalog
 from kiosk.circulation import Refusal
 from kiosk.clock import Clock
@@ -82,6 +83,7 @@ class Library:
         self.loans_table = store.table("loans")
         self.attendance = store.table("attendance")
         self._rules: tuple[int, list[RuleRecord]] = (-1, [])
+        self._archived_on: date | None = None
         self._restore_clock_offset()
 
     def _restore_clock_offset(self) -> None:
@@ -135,6 +137,11 @@ class Library:
 
     @_locked
     def compact_if_needed(self) -> bool:
+        """Idle housekeeping: once a day archive old returned loans, then compact if due."""
+        today = self.clock.today()
+        if self._archived_on != today and self.clock.synced:  # a wrong clock could pick wrongly
+            self._archived_on = today
+            archive_closed_loans(self, today)
         return self.store.compact_if_needed()
 
     # -- lookups ---------------------------------------------------------------------------

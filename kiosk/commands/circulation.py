@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from kiosk.archive import DEFAULT_KEEP_DAYS, archive_closed_loans, archive_folder
 from kiosk.circulation import Refusal
 from kiosk.commands._common import fail, print_json, settings_from
 from kiosk.errors import ImportRefused
@@ -44,6 +45,13 @@ def register(subparsers, parent) -> None:
     p.add_argument("--overdue", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_loans)
+
+    p = subparsers.add_parser(
+        "archive-loans", parents=[parent], help="move old returned loans out of the live store"
+    )
+    p.add_argument("--keep-days", type=int, default=DEFAULT_KEEP_DAYS, metavar="N",
+                   help=f"keep loans returned in the last N days (default {DEFAULT_KEEP_DAYS})")  # fmt: skip
+    p.set_defaults(func=cmd_archive)
 
     p = subparsers.add_parser(
         "status", parents=[parent], help="counts, store health, pending events"
@@ -156,6 +164,16 @@ def cmd_loans(args) -> int:
     else:
         for row in rows:
             print(f"{row['card']}\t{row['barcode']}\t{row['due']}\t{row['status']}\t{row['title']}")
+    return 0
+
+
+def cmd_archive(args) -> int:
+    if args.keep_days < 1:
+        return fail("--keep-days must be at least 1")
+    with Library.open(settings_from(args)) as library:
+        moved = archive_closed_loans(library, library.clock.today(), args.keep_days)
+        library.compact_if_needed()
+    print(f"{moved} returned loans archived to {archive_folder(library.settings.home)}")
     return 0
 
 
