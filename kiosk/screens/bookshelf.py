@@ -41,7 +41,6 @@ class BookshelfScreen(KioskScreen):
 
     def on_pre_enter(self, *args) -> None:
         self.category, self.query, self.keyboard_open = "", "", False
-        self._build_keyboard()
         super().on_pre_enter(*args)
 
     def _build_keyboard(self) -> None:
@@ -55,6 +54,7 @@ class BookshelfScreen(KioskScreen):
                 self.ids.keyboard.add_widget(button)
 
     def toggle_keyboard(self) -> None:
+        self._build_keyboard()  # built on first use, as the catalogue's: 60 keys cost ~8 MB
         self.keyboard_open = not self.keyboard_open
         self.flow.touch()
 
