@@ -50,9 +50,6 @@ def configure_kivy(settings: Settings) -> None:
     Config.set("graphics", "borderless", "1" if settings.fullscreen else "0")
     Config.set("graphics", "show_cursor", "0" if settings.fullscreen else "1")
     Config.set("graphics", "resizable", "0")
-    # A scan scheduled from a scanner thread wakes the loop at once instead of waiting out the
-    # rest of a 1/60 s frame (the default clock sleeps through it): up to 16 ms sooner on screen.
-    Config.set("kivy", "kivy_clock", "interrupt")
 
 
 def _app_class():
