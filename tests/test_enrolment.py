@@ -28,8 +28,16 @@ def test_a_cut_or_mistyped_token_is_one_line(tmp_path):
 
 def test_a_kiosk_id_the_hub_cannot_take_is_named(tmp_path):
     home = tmp_path / "k"
-    # The kiosk's own check lets any letter through; the wire format takes ASCII only.
-    assert kiosk("init", "--kiosk-id", "គ១", "--prison-id", "p1", home=home).returncode == 0
+    # init refuses it at once (the wire format takes ASCII ids only) ...
+    out = kiosk("init", "--kiosk-id", "គ១", "--prison-id", "p1", home=home)
+    assert out.returncode == 1 and out.stderr.startswith("error: kiosk id 'គ១'"), out.stderr
+    # ... and a store made before that check still gets a clear reason at enrolment.
+    from kiosk.store import Store
+
+    store = Store.open(home / "store")
+    with store.transaction():
+        store.set_meta("identity", {"kiosk_id": "គ១", "prison_id": "p1"})
+    store.close()
     out = kiosk("enrol", "--hub", "http://127.0.0.1:9", "--token", "A" * 32, home=home)
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
     assert out.stderr.startswith("error: kiosk id 'គ១' cannot be enrolled"), out.stderr
