@@ -8,9 +8,9 @@ decisions live here and are tested without Kivy (tests/test_flow*.py). Rules tha
 - Privacy: leaving a screen, or staying idle for ``settings.idle_timeout_s``, clears whoever was
   shown; the last ``COUNTDOWN_S`` seconds are counted down on screen. ``My loans`` shows only
   the card just scanned.
-- Staff: lend, return and attendance are offered on a circulation station; on a reading station
-  they need a signed-in staff member. The PIN is checked by ``kiosk.staffpin`` (hashed, slowed
-  after wrong tries). Idle signs staff out.
+- Staff: lend, return, attendance and "Add a book" (``flow_desk``) are offered on a circulation
+  station; on a reading station they need a signed-in staff member. The PIN is checked by
+  ``kiosk.staffpin`` (hashed, slowed after wrong tries). Idle signs staff out.
 
 Never imports Kivy, never blocks on the network, never raises on any scanned string.
 """
@@ -25,6 +25,7 @@ from datetime import date
 
 from kiosk.browse import Browse, TitleEntry
 from kiosk.circulation import LIMIT_REACHED, PATRON_NOT_ACTIVE, Refusal, rule_for
+from kiosk.flow_desk import DeskFlow
 from kiosk.flow_staff import StaffFlow
 from kiosk.i18n import N_, Texts
 from kiosk.messages import describe
@@ -32,8 +33,8 @@ from kiosk.staffpin import PinGate
 from wire.events import Activity
 
 HOME, LEND, RETURN, MY_LOANS = "home", "lend", "return", "myloans"
-CATALOGUE, ATTENDANCE, STAFF = "catalogue", "attendance", "staff"
-STAFF_ONLY = {LEND, RETURN, ATTENDANCE}
+CATALOGUE, ATTENDANCE, STAFF, DESK = "catalogue", "attendance", "staff", "desk"
+STAFF_ONLY = {LEND, RETURN, ATTENDANCE, DESK}
 COUNTDOWN_S = 10
 MAX_LINES = 12  # scan outcomes kept on screen, newest first
 ACTIVITY_NAMES = {
@@ -78,7 +79,7 @@ class Screen:
     staff_only: bool = False
 
 
-class Flow(StaffFlow):
+class Flow(StaffFlow, DeskFlow):
     def __init__(
         self,
         library,
@@ -102,6 +103,7 @@ class Flow(StaffFlow):
             (CATALOGUE, self._scan_catalogue),
             (ATTENDANCE, self._scan_attendance),
             (STAFF, None),
+            (DESK, self.desk_scan),
         ):
             self.add_screen(name, handler, staff_only=name in STAFF_ONLY)
         self.staff = False
@@ -150,6 +152,8 @@ class Flow(StaffFlow):
             self.on_prompt("scan_book")
         elif name == ATTENDANCE:
             self.on_prompt("choose_activity")
+        elif name == DESK:
+            self.on_prompt("scan_book")
         elif name == STAFF and not self.staff:
             self.on_prompt("staff_pin")
         elif name == HOME:
@@ -166,6 +170,7 @@ class Flow(StaffFlow):
         self.category: str | None = None
         self.pin = ""
         self.countdown = None
+        self.desk_reset()
 
     def touch(self) -> None:
         """Someone touched the screen or scanned: restart the idle timer."""

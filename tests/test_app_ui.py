@@ -19,7 +19,7 @@ from kiosk.demohome import make_demo_home
 from kiosk.staffpin import hash_pin
 
 pytestmark = pytest.mark.ui
-SCREENS = ("home", "lend", "return", "myloans", "catalogue", "attendance", "staff")
+SCREENS = ("home", "lend", "return", "myloans", "catalogue", "attendance", "staff", "desk")
 
 
 class FakeTime:
@@ -234,6 +234,71 @@ def test_staff_pin_pad_and_settings(ui):
     ui.app.changed()
     ui.pump(2)
     assert ui.screen.ids.state.text == ""
+
+
+def test_desk_adds_a_book_from_its_isbn_with_the_khmer_keyboard(ui):
+    library = ui.app.library
+    ui.home()
+    ui.tap(ui.find("IconButton", caption="បន្ថែមសៀវភៅ"))
+    assert ui.screen.name == "desk"
+    ui.scan("C1001")  # a patron card is not an ISBN: refused in words, nothing added
+    assert ui.screen.name == "desk" and "ISBN" in ui.screen.ids.prompt.text
+    assert ui.app.flow.desk.known is None
+    ui.tap(ui.screen.ids.save)
+    assert "ISBN" in ui.screen.ids.prompt.text and ui.app.flow.desk.added is None
+    ui.scan("9789995000011")
+    assert "9789995000011" in ui.screen.ids.prompt.text
+    for key in "ទន្សាយ":
+        ui.tap(ui.find("TextButton", text="\u25cc" + key if key in "្ា" else key))
+    assert ui.screen.ids.title_value.text == "ទន្សាយ"
+    assert_no_line_starts_with_a_mark(ui.screen)
+    ui.shot("desk_km")
+    before = library.outbox_count()
+    ui.tap(ui.screen.ids.save)
+    added = ui.app.flow.desk.added
+    assert added is not None, ui.screen.ids.prompt.text
+    copy = library.copy(added.barcode)
+    assert copy is not None and library.title(copy["title_id"])["title"] == "ទន្សាយ"
+    assert library.outbox_count() == before + 1
+    events = [e for e in library.outbox_pending(1000) if e.type == "copy_added"]
+    assert events and events[-1].data["barcode"] == added.barcode
+    assert added.label_pdf.is_file() and added.label_pdf.read_bytes().startswith(b"%PDF")
+    shown = ui.screen.ids.prompt.source_text
+    assert added.barcode in shown and str(added.label_pdf) in shown
+    assert_no_line_starts_with_a_mark(ui.screen)
+    ui.shot("desk_km_saved")
+    ui.app.set_language("en")
+    ui.pump(2)
+    ui.shot("desk_en")
+    ui.app.set_language("km")
+    ui.home()
+
+
+def test_desk_prints_the_label_with_lp_off_the_ui_thread(ui, tmp_path, monkeypatch):
+    import time
+
+    bin_dir, log = tmp_path / "bin", tmp_path / "lp.log"
+    bin_dir.mkdir()
+    (bin_dir / "lp").write_text(f'#!/bin/sh\nsleep 0.3\necho "$@" > {log}\n')
+    (bin_dir / "lp").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    ui.app.go("desk")
+    ui.scan("9789995000028")
+    ui.tap(ui.find("TextButton", text="ក"))
+    ui.tap(ui.screen.ids.save)
+    added = ui.app.flow.desk.added
+    assert added is not None and ui.screen.has_printer
+    started = time.monotonic()
+    ui.tap(ui.screen.ids.print)
+    assert time.monotonic() - started < 0.3  # the UI thread never waits for the printer
+    for _ in range(200):
+        ui.pump(1)
+        if "sent to the printer" in ui.app.flow.desk.note or "បានផ្ញើ" in ui.app.flow.desk.note:
+            break
+        time.sleep(0.02)
+    assert log.read_text().strip() == str(added.label_pdf)
+    assert ui.app.flow.desk.note in ui.screen.ids.prompt.source_text
+    ui.home()
 
 
 def test_escape_f1_and_keys_do_not_leave_the_app(ui):

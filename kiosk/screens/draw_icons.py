@@ -28,6 +28,8 @@ COLOURS = {
     "search": (230, 119, 0),
     "backspace": (84, 110, 122),
     "scan": (38, 50, 56),
+    "desk": (0, 105, 92),
+    "print": (38, 50, 56),
     "literacy_class": (0, 131, 143),
     "vocational_training": (109, 76, 65),
     "vocational_orientation": (245, 124, 0),
@@ -104,6 +106,16 @@ def draw(name: str) -> Image.Image:
         for w in (6, 3, 9, 3, 6, 12, 3, 6, 3, 9):
             d.rectangle((x, 28, x + w - 1, 100), fill=INK)
             x += w + 3
+    elif name == "desk":
+        _book(d, 18, 26, 56, 78)
+        d.line((92, 46, 92, 98), fill=INK, width=14)
+        d.line((66, 72, 118, 72), fill=INK, width=14)
+    elif name == "print":
+        d.rectangle((38, 16, 90, 44), fill=INK)
+        d.rounded_rectangle((14, 42, 114, 92), 10, fill=INK)
+        d.rectangle((38, 74, 90, 114), fill=INK, outline=COLOURS[name], width=5)
+        d.line((46, 88, 82, 88), fill=COLOURS[name], width=4)
+        d.line((46, 100, 72, 100), fill=COLOURS[name], width=4)
     elif name == "literacy_class":
         d.rectangle((14, 20, 114, 90), outline=INK, width=7)
         font = ImageFont.truetype(KHMER_FONT, 44)

@@ -14,6 +14,7 @@ TILES = (
     ("catalogue", "catalogue", N_("Find a book")),
     ("bookshelf", "read", N_("Read")),
     ("attendance", "attendance", N_("Class")),
+    ("desk", "desk", N_("Add a book")),
     ("staff", "staff", N_("Staff")),
 )
 
