@@ -15,6 +15,8 @@ MAX_RESULTS = 60
 
 # Consonants, independent and dependent vowels, signs: the letters a title search needs.
 # "្" (COENG) makes the next consonant a subscript, as on every Khmer keyboard.
+# Vowel signs and other marks are shown on a dotted circle (◌ា) so a key is readable alone.
+KHMER_MARKS = "្់៍ាិីឹឺុូួើឿៀេែៃោៅំះៈ៉"
 KHMER_KEYS = (
     "កខគឃងចឆជឈញ",
     "ដឋឌឍណតថទធន",

@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
+from kiosk.browse import KHMER_KEYS, KHMER_MARKS
 from kiosk.screens.khmer_setup import measurer, wrap
 
 ICONS = Path(__file__).resolve().parent / "icons"
@@ -156,3 +157,15 @@ def fill(container, widgets) -> None:
     container.clear_widgets()
     for widget in widgets:
         container.add_widget(widget)
+
+
+def fill_khmer_keyboard(grid, on_key, font_size: int = 30) -> None:
+    """Put the on-screen Khmer keys into ``grid`` once; ``on_key(key)`` gets the character."""
+    if grid.children:
+        return
+    for row in KHMER_KEYS:
+        for key in row:
+            shown = "\u25cc" + key if key in KHMER_MARKS else key
+            button = TextButton(text=shown, font_size=font_size)
+            button.bind(on_release=lambda _b, k=key: on_key(k))
+            grid.add_widget(button)

@@ -12,11 +12,10 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.browse import KHMER_KEYS
 from kiosk.reading.packages import list_packages
 from kiosk.reading.shelf import arrange, categories
 from kiosk.reading.state import ReadingState
-from kiosk.screens.base import KioskScreen, TextButton, fill
+from kiosk.screens.base import KioskScreen, TextButton, fill, fill_khmer_keyboard
 
 KIND_MARK = {"text": "", "pdf": "PDF", "audio": "♪"}
 
@@ -44,14 +43,7 @@ class BookshelfScreen(KioskScreen):
         super().on_pre_enter(*args)
 
     def _build_keyboard(self) -> None:
-        if self.ids.keyboard.children:
-            return
-        for row in KHMER_KEYS:
-            for key in row:
-                shown = "\u25cc" + key if key in "្់៍ាិីឹឺុូួើឿៀេែៃោៅំះៈ៉" else key
-                button = TextButton(text=shown, font_size=30)
-                button.bind(on_release=lambda _b, k=key: self.type_key(k))
-                self.ids.keyboard.add_widget(button)
+        fill_khmer_keyboard(self.ids.keyboard, self.type_key)
 
     def toggle_keyboard(self) -> None:
         self._build_keyboard()  # built on first use, as the catalogue's: 60 keys cost ~8 MB

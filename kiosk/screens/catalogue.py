@@ -5,8 +5,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.browse import KHMER_KEYS
-from kiosk.screens.base import KioskScreen, TextButton, fill
+from kiosk.screens.base import KioskScreen, TextButton, fill, fill_khmer_keyboard
 
 
 class BookTile(BoxLayout):
@@ -65,14 +64,7 @@ class CatalogueScreen(KioskScreen):
         return str(path) if inside and path.is_file() else ""
 
     def _build_keyboard(self) -> None:
-        if self.ids.keyboard.children:
-            return
-        for row in KHMER_KEYS:
-            for key in row:
-                shown = "\u25cc" + key if key in "្់៍ាិីឹឺុូួើឿៀេែៃោៅំះៈ៉" else key
-                button = TextButton(text=shown, font_size=30)
-                button.bind(on_release=lambda _b, k=key: self.type_key(k))
-                self.ids.keyboard.add_widget(button)
+        fill_khmer_keyboard(self.ids.keyboard, self.type_key)
 
     def type_key(self, key: str) -> None:
         self.flow.type_key(key)

@@ -13,10 +13,8 @@ import threading
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty
 
-from kiosk.browse import KHMER_KEYS
-from kiosk.screens.base import BAD_COLOUR, KioskScreen, TextButton
+from kiosk.screens.base import BAD_COLOUR, KioskScreen, fill_khmer_keyboard
 
-MARKS = "្់៍ាិីឹឺុូួើឿៀេែៃោៅំះៈ៉"
 GREY, INK = (0.45, 0.45, 0.45, 1), (0.1, 0.1, 0.1, 1)
 
 
@@ -33,13 +31,7 @@ class DeskScreen(KioskScreen):
         super().on_pre_enter(*args)
 
     def _build_keyboard(self) -> None:
-        if self.ids.keyboard.children:
-            return
-        for row in KHMER_KEYS:
-            for key in row:
-                button = TextButton(text="\u25cc" + key if key in MARKS else key, font_size=28)
-                button.bind(on_release=lambda _b, k=key: self.type_key(k))
-                self.ids.keyboard.add_widget(button)
+        fill_khmer_keyboard(self.ids.keyboard, self.type_key, font_size=28)
 
     def refresh(self) -> None:
         flow = self.flow
