@@ -30,7 +30,7 @@ from kiosk.outbox import Outbox
 from kiosk.store import Store
 from wire import events
 from wire.events import Activity
-from wire.records import Change, RuleRecord
+from wire.records import Change, CopyRecord, RuleRecord, TitleRecord, title_id_for
 
 IDENT = re.compile(events.IDENT_PATTERN)
 
@@ -356,21 +356,13 @@ class Library:
         category: str = "",
     ) -> dict:
         """A book added at the desk: title + copy + a ``copy_added`` event, in one transaction."""
-        from wire.records import CopyRecord, TitleRecord, title_id_for
-
         if self.copy(barcode) is not None:
             raise KioskError(f"barcode {barcode} is already in the catalogue")
         title_id = title_id_for(isbn, title, author)
-        record = TitleRecord(
-            title_id=title_id,
-            title=title,
-            title_latin=title_latin,
-            author=author,
-            isbn=isbn,
-            category=category,
-        )
-        known = self.title(title_id) or {}
-        given = {k: v for k, v in record.model_dump().items() if v}
+        form = {"title": title, "title_latin": title_latin, "author": author, "isbn": isbn,
+                "category": category}  # fmt: skip
+        known = self.title(title_id) or {"title_id": title_id}
+        given = {k: v for k, v in form.items() if v}
         with self.store.transaction():
             # A title already known (cover, reading level from the hub) keeps what the form omits.
             self.catalog.put_title(TitleRecord.model_validate(known | given))

@@ -13,7 +13,7 @@ and tests/test_store_*.py compare every operation with TinyDB's own MemoryStorag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import orjson
@@ -227,17 +227,6 @@ class TrackedTable(Table):
 
     def indexed_ids(self, index: str):
         return self.indexes[index].by_id.keys()
-
-    def index_values(self, index: str) -> Iterator[object]:
-        return iter(self.indexes[index].by_value)
-
-    def put(self, doc_id: int, doc: dict) -> None:
-        """Replace (or create) one document by id."""
-
-        def updater(table):
-            table[doc_id] = dict(doc)
-
-        self._update_table(updater)
 
 
 class KioskDB(TinyDB):
