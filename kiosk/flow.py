@@ -17,6 +17,7 @@ Never imports Kivy, never blocks on the network, never raises on any scanned str
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from kiosk.messages import describe
 from kiosk.staffpin import PinGate
 from wire.events import Activity
 
+log = logging.getLogger(__name__)
 HOME, LEND, RETURN, MY_LOANS = "home", "lend", "return", "myloans"
 CATALOGUE, ATTENDANCE, STAFF, DESK = "catalogue", "attendance", "staff", "desk"
 STAFF_ONLY = {LEND, RETURN, ATTENDANCE, DESK}
@@ -246,6 +248,9 @@ class Flow(StaffFlow, DeskFlow):
         if isinstance(outcome, Refusal):
             self._refused(code, outcome)
             return
+        # Logged only once the loan is saved for good (check_out returned): the twin's power-cut
+        # test counts these lines as acknowledged loans.
+        log.info("lent %s to %s, due %s", code, self.patron.card, outcome.loan["due"])
         title = (outcome.title or {}).get("title", code)
         due = self.texts.date(outcome.loan["due"])
         self.lines.insert(0, Line(True, code, title, self._("Bring it back by {due}", due=due)))
@@ -290,6 +295,7 @@ class Flow(StaffFlow, DeskFlow):
         if isinstance(outcome, Refusal):
             self._refused(code, outcome)
             return
+        log.info("returned %s from %s", code, outcome.loan["card"])
         title = (outcome.title or {}).get("title", code)
         who = (outcome.patron or {}).get("name", outcome.loan["card"])
         if outcome.days_late > 0:

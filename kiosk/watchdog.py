@@ -65,9 +65,8 @@ def ping_interval(*, environ: dict[str, str] | None = None) -> float | None:
     pid = env.get("WATCHDOG_PID", "")
     if not usec.isdigit() or int(usec) == 0:
         return None
-    # systemd addresses the unit's main process. Under a kiosk compositor (cage) that is our
-    # parent, which passed its environment on; the unit's NotifyAccess=all lets us answer.
-    if pid.isdigit() and int(pid) not in (os.getpid(), os.getppid()):
+    # systemd addresses the unit's main process: the app itself (no compositor in between).
+    if pid.isdigit() and int(pid) != os.getpid():
         return None  # meant for some other process
     return int(usec) / 1_000_000 / 2
 

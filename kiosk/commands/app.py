@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import traceback
@@ -45,6 +46,12 @@ def cmd_run(args) -> int:
     settings = settings_from(args)
     settings.paths.logs.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=settings.paths.logs / "kiosk-app.log", level=logging.INFO)
+    if os.environ.get("JOURNAL_STREAM"):
+        # Under systemd: the journal too (`journalctl -u bannalai-kiosk`). The original stderr,
+        # not sys.stderr, which Kivy replaces with a stream that logs back into logging.
+        journal = logging.StreamHandler(sys.__stderr__)
+        journal.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+        logging.getLogger().addHandler(journal)
     try:
         from kiosk.app import run
 

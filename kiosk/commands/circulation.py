@@ -11,6 +11,7 @@ from kiosk.commands._common import fail, print_json, settings_from
 from kiosk.errors import ImportRefused
 from kiosk.library import Library
 from kiosk.messages import describe
+from kiosk.scanner.camera_backends import camera_status
 from wire.tabular import TableRefused, parse_catalog, parse_patrons
 
 
@@ -178,15 +179,32 @@ def cmd_archive(args) -> int:
 
 
 def cmd_status(args) -> int:
-    with Library.open(settings_from(args)) as library:
+    settings = settings_from(args)
+    with Library.open(settings) as library:
         status = library.status()
+    status["camera"] = camera_status(settings.camera)
     if args.json:
         print_json(status)
         return 0
     sync = status.pop("sync") or {}
+    camera = status.pop("camera")
     for key, value in status.items():
         print(f"{key}: {value}")
     for key, value in sync.items():
         if key not in ("credential",):
             print(f"sync.{key}: {value}")
+    _print_camera(camera)
     return 0
+
+
+def _print_camera(camera: dict) -> None:
+    """``camera: N``, then the backend that would open it and why the others would not."""
+    if camera["index"] < 0:
+        print(f"camera: none (settings camera = {camera['index']})")
+        return
+    print(f"camera: {camera['index']}")
+    detail = f" ({camera['detail']})" if camera["detail"] else ""
+    print(f"camera.backend: {camera['backend'] or 'none can open it'}{detail}")
+    print(f"camera.probe: {camera['probe']}")
+    for reason in camera["reasons"]:
+        print(f"camera.reason: {reason}")

@@ -2,19 +2,25 @@
 
 ``decode`` answers "does this label (photo, printed sheet) scan?"; ``scan-test`` runs a real
 source (camera, evdev scanner) and prints every accepted and refused scan with its timing, so a
-technician can see a device work before a librarian needs it. Decoder libraries are imported
-inside the commands so every other ``python -m kiosk`` command stays fast.
+technician can see a device work before a librarian needs it. For a camera it first prints the
+``kiosk.scanner`` log: which backend opened it and why each other one was passed over (the same
+lines the kiosk writes to its log). Decoder libraries are imported inside the commands so every
+other ``python -m kiosk`` command stays fast.
 """
 
 from __future__ import annotations
 
+import logging
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk.commands._common import fail, settings_from
+from kiosk.scanner.camera_backends import CameraUnavailable
 
 
 def register(subparsers, parent) -> None:
@@ -90,14 +96,46 @@ def cmd_scan_test(args) -> int:
         print(f"+{event.at - started:8.3f}s  {event.source}  {event.symbology}  {event.kind}  "
               f"{event.code}  (+{lag:.0f} ms to accept)", flush=True)  # fmt: skip
 
-    print(f"scan-test: {source.name}; Ctrl-C to stop", flush=True)
-    source.start(on_scan)
-    try:
-        _wait(args, source, done, started)
-    finally:
-        source.stop()
-        _report(source)
+    with _scanner_log_on_stdout():
+        try:
+            via = _open_camera(source)
+        except CameraUnavailable as exc:
+            return fail(str(exc))  # one line naming every backend's reason
+        print(f"scan-test: {source.name}{via}; Ctrl-C to stop", flush=True)
+        source.start(on_scan)
+        try:
+            _wait(args, source, done, started)
+        finally:
+            source.stop()
+            _report(source)
     return 0
+
+
+def _open_camera(source) -> str:
+    """Open a camera source now, so the log of its backend choice comes before any scan; the
+    banner's `` via BACKEND``. Other sources open in ``start``. Raises ``CameraUnavailable``."""
+    if not hasattr(source, "open"):
+        return ""
+    choice = source.open()
+    return f" via {choice.backend}" if choice is not None else ""
+
+
+@contextmanager
+def _scanner_log_on_stdout() -> Iterator[None]:
+    """Print ``kiosk.scanner`` log lines (INFO and up) among the scans while scan-test runs."""
+    logger = logging.getLogger("kiosk.scanner")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # once is enough, even where the root logger has a handler
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _source(args, settings, acceptor):

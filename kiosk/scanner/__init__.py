@@ -35,7 +35,8 @@ def sources_for(settings, acceptor: Acceptor) -> list[ScanSource]:
 
         sources.append(WedgeSource(settings.scanner_evdev, acceptor))
     if settings.camera >= 0:
-        from kiosk.scanner.camera import CameraSource, open_camera
+        from kiosk.scanner.camera import CameraSource
+        from kiosk.scanner.camera_backends import open_camera
 
         index = settings.camera
         sources.append(

@@ -3,14 +3,16 @@
 Decoding (7-150 ms on a Pi 4) is slower than the camera (30 fps), so frames must never queue:
 the capture thread overwrites a one-slot mailbox and the decode thread, capped at 10-15 Hz so the
 UI keeps a core, always takes the newest frame and decodes only the central guide box (where the
-screen asks people to hold the code, at full resolution). Picamera2 for the Pi camera (OpenCV
-cannot open it under libcamera), OpenCV V4L2 with MJPG for USB webcams.
+screen asks people to hold the code, at full resolution). Which library opens the camera, and
+why, is ``camera_backends``'s business; this pipeline logs each new choice once (a missing camera
+is retried every second and must not fill the log).
 
 Never imports Kivy and never blocks the caller: ``start`` returns at once, ``stop`` joins.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,12 +21,20 @@ from typing import Protocol
 import numpy as np
 
 from kiosk.scanner.acceptor import Acceptor
+from kiosk.scanner.camera_backends import (
+    CameraChoice,
+    CameraUnavailable,
+    describe_error,
+    log_choice,
+)
 from kiosk.scanner.decode import DEFAULT_SYMBOLOGIES, decode_image
 from kiosk.scanner.events import OnScan, ScanEvent
 
 MAX_DECODE_HZ = 12.0
 GUIDE_BOX = 0.625  # 800x600 of a 1280x960 frame
 ZBAR_EVERY = 2  # the slow fallback on every 2nd frame keeps a Pi 4 near 12 Hz
+
+log = logging.getLogger("kiosk.scanner.camera")
 
 
 class FrameSource(Protocol):
@@ -33,64 +43,6 @@ class FrameSource(Protocol):
     def read(self) -> np.ndarray | None: ...
 
     def close(self) -> None: ...
-
-
-class OpenCVFrames:
-    """A USB webcam through OpenCV V4L2, MJPG, a one-frame driver buffer."""
-
-    def __init__(self, index: int, size: tuple[int, int] = (1280, 960)) -> None:
-        import cv2
-
-        self._cv2 = cv2
-        self.capture = cv2.VideoCapture(index, cv2.CAP_V4L2)
-        self.capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
-        self.capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-        self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
-        self.capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-
-    def read(self) -> np.ndarray | None:
-        ok, frame = self.capture.read()
-        if not ok or frame is None:
-            return None
-        return self._cv2.cvtColor(frame, self._cv2.COLOR_BGR2GRAY)
-
-    def close(self) -> None:
-        self.capture.release()
-
-
-class Picamera2Frames:
-    """The Pi camera through Picamera2; the Y plane of YUV420 is the gray frame at no cost."""
-
-    def __init__(self, index: int, size: tuple[int, int] = (1280, 960)) -> None:
-        from picamera2 import Picamera2  # Debian python3-picamera2, venv with system packages
-
-        self.height = size[1]
-        self.camera = Picamera2(index)
-        config = self.camera.create_video_configuration(
-            main={"size": size, "format": "YUV420"}, buffer_count=4
-        )
-        self.camera.configure(config)
-        self.camera.start()
-        try:  # Camera Module 3: without continuous autofocus codes at 10-15 cm are blurred
-            from libcamera import controls
-
-            self.camera.set_controls({"AfMode": controls.AfModeEnum.Continuous})
-        except Exception:
-            pass  # fixed-focus modules have no AfMode
-
-    def read(self) -> np.ndarray | None:
-        return self.camera.capture_array()[: self.height]
-
-    def close(self) -> None:
-        self.camera.close()
-
-
-def open_camera(index: int, size: tuple[int, int] = (1280, 960)) -> FrameSource:
-    """Picamera2 when it is installed and has that camera, else OpenCV V4L2."""
-    try:
-        return Picamera2Frames(index, size)
-    except Exception:  # no picamera2, no libcamera camera at that index
-        return OpenCVFrames(index, size)
 
 
 def guide_box(gray: np.ndarray, fraction: float = GUIDE_BOX) -> np.ndarray:
@@ -139,7 +91,11 @@ Decoder = Callable[..., list]
 
 
 class CameraSource:
-    """Camera frames → cascade decode (guide box) → acceptor → ``on_scan``."""
+    """Camera frames → cascade decode (guide box) → acceptor → ``on_scan``.
+
+    ``choice`` is the latest ``CameraChoice`` of ``open_frames`` (``None`` until a camera was
+    opened, or for a source whose frames have no choice, like a fake).
+    """
 
     def __init__(
         self,
@@ -169,6 +125,8 @@ class CameraSource:
         self.decode_ms: list[float] = []  # recent decode times, for scan-test and the bench
         self.ended = threading.Event()  # a fake source ran out of frames
         self.status = "stopped"  # for scan-test: running, or why there are no frames
+        self.choice: CameraChoice | None = None
+        self._ready: FrameSource | None = None  # opened by ``open``, used by the next ``start``
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -178,6 +136,13 @@ class CameraSource:
 
     def latest_preview(self) -> np.ndarray | None:
         return self.mailbox.peek()
+
+    def open(self) -> CameraChoice | None:
+        """Open the camera now, in the caller's thread, so a technician's tool can report the
+        backend before scanning starts; ``start`` then uses it. Raises ``CameraUnavailable``."""
+        if self._ready is None:
+            self._ready = self._open()
+        return self.choice
 
     def start(self, on_scan: OnScan) -> None:
         self._stop.clear()
@@ -192,12 +157,30 @@ class CameraSource:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=3.0)
+        if self._ready is not None:  # opened but never started
+            self._ready.close()
+            self._ready = None
         self.status = "stopped"
+
+    def _open(self) -> FrameSource:
+        try:
+            frames = self.open_frames()
+        except CameraUnavailable as exc:
+            self._note(exc.choice)
+            raise
+        self._note(getattr(frames, "choice", None))
+        return frames
+
+    def _note(self, choice: CameraChoice | None) -> None:
+        if choice is not None and choice != self.choice:  # the same again: nothing new to log
+            log_choice(choice)
+        self.choice = choice
 
     def _capture(self) -> None:
         while not self._stop.is_set():
             try:
-                frames = self.open_frames()
+                frames = self._ready if self._ready is not None else self._open()
+                self._ready = None
             except Exception as exc:  # camera missing or busy: try again, never crash the kiosk
                 self.status = f"cannot open the camera ({exc}); retrying"
                 self._stop.wait(self.retry_s)
@@ -212,7 +195,13 @@ class CameraSource:
 
     def _pump(self, frames: FrameSource) -> None:
         while not self._stop.is_set():
-            frame = frames.read()
+            try:
+                frame = frames.read()
+            except Exception as exc:  # unplugged mid-capture: reopen, and say why
+                why = describe_error(exc)
+                log.warning("%s: reading a frame failed: %s; reopening", self.name, why)
+                self.status = f"reading a frame failed ({why}); reopening"
+                return
             if frame is None:
                 if getattr(frames, "exhausted", False):
                     self.status = "no more frames"

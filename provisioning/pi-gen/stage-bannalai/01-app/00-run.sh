@@ -1,5 +1,6 @@
 #!/bin/bash
-# Host side: copy the project's wheel (built by build-image.sh into files/) into the image.
+# Host side: the wheelhouse (every wheel of provisioning/kiosk-requirements.txt for aarch64,
+# made by provisioning/wheelhouse.sh, plus the project's own wheel) goes into the image.
 set -euo pipefail
 install -d "${ROOTFS_DIR}/opt/bannalai/wheels"
-install -m 0644 files/*.whl "${ROOTFS_DIR}/opt/bannalai/wheels/"
+install -m 0644 files/*.whl files/kiosk-requirements.txt "${ROOTFS_DIR}/opt/bannalai/wheels/"
