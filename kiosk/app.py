@@ -50,6 +50,8 @@ def configure_kivy(settings: Settings) -> None:
     Config.set("graphics", "borderless", "1" if settings.fullscreen else "0")
     Config.set("graphics", "show_cursor", "0" if settings.fullscreen else "1")
     Config.set("graphics", "resizable", "0")
+    # Kivy turns the picture and maps touches back through the same rotation.
+    Config.set("graphics", "rotation", str(settings.rotation))
 
 
 def _app_class():

@@ -18,6 +18,7 @@ from kiosk.errors import KioskError
 SETTINGS_FILE = "settings.toml"
 ROLES = ("circulation", "reading")
 LANGUAGES = ("km", "en", "fr")
+ROTATIONS = (0, 90, 180, 270)
 
 
 def default_home() -> Path:
@@ -82,6 +83,9 @@ class Settings:
     # The screen: fullscreen on the device; a developer's settings.toml says false for a window.
     fullscreen: bool = True
     window_size: tuple[int, int] = (1024, 600)
+    # Degrees the picture (and the touch input with it) is turned: 180 for a panel mounted
+    # upside down in its case, 90/270 for one standing on its side.
+    rotation: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -115,6 +119,10 @@ class Settings:
         new = replace(self, extra=extra, **clean)
         if new.role not in ROLES:
             raise KioskError(f"role must be one of {', '.join(ROLES)}, not {new.role!r}")
+        if new.rotation not in ROTATIONS:
+            raise KioskError(
+                f"rotation must be one of {', '.join(map(str, ROTATIONS))}, not {new.rotation!r}"
+            )
         if new.language not in LANGUAGES:
             raise KioskError(
                 f"language must be one of {', '.join(LANGUAGES)}, not {new.language!r}"

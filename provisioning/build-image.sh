@@ -7,8 +7,9 @@
 # able to run --privileged containers, binfmt_misc with qemu-aarch64 on x86_64 hosts (or build
 # on a Pi 5), git, python3 with pip, and the tools of finalise-image.sh. 30-60 min.
 #
-# Steps: build the project's wheel; clone pi-gen at the pinned commit; add stage-bannalai with
-# the wheel, units and provisioning scripts; run pi-gen's build-docker.sh; run
+# Steps: the wheelhouse of the hashed lock (provisioning/wheelhouse.sh: every aarch64 wheel of
+# kiosk-requirements.txt + the project's wheel); clone pi-gen at the pinned commit; add
+# stage-bannalai with the wheelhouse, units and provisioning scripts; run pi-gen's build-docker.sh; run
 # finalise-image.sh on the result (data partition, cmdline, checks, sha256, bmap).
 set -euo pipefail
 
@@ -46,8 +47,9 @@ work=$(mktemp -d "${TMPDIR:-/var/tmp}/bannalai-build.XXXXXX")
 echo "working in $work"
 mkdir -p "$out"
 
-# 1. the project's wheel (pure Python; its dependencies come from PyPI inside the chroot)
-python3 -m pip wheel --no-deps --wheel-dir "$work/dist" "$repo_root" >/dev/null
+# 1. the wheelhouse: the lock's aarch64 wheels, checked against its hashes, and the project's
+#    own wheel; the chroot installs only these (--no-index), never from an index
+"$here/wheelhouse.sh" "$work/dist" >/dev/null
 
 # 2. pi-gen at the pinned commit, which must be on the expected branch
 git clone --quiet --branch "$branch" "$pi_gen_repo" "$work/pi-gen"
@@ -58,7 +60,7 @@ git -C "$work/pi-gen" checkout --quiet "$commit"
 stage=$work/pi-gen/stage-bannalai
 cp -r "$here/pi-gen/stage-bannalai" "$stage"
 install -d "$stage/01-app/files" "$stage/02-units/files/provisioning"
-cp "$work"/dist/bannalai-*.whl "$stage/01-app/files/"
+cp "$work"/dist/*.whl "$work/dist/kiosk-requirements.txt" "$stage/01-app/files/"
 cp -r "$repo_root/systemd" "$stage/02-units/files/"
 cp -r "$here/install-units.sh" "$here/sbin" "$here/README.md" "$stage/02-units/files/provisioning/"
 touch "$work/pi-gen/stage2/SKIP_IMAGES"

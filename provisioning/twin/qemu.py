@@ -114,7 +114,7 @@ class Machine:
             "-device", "virtio-keyboard-pci",
             "-device", "i6300esb", "-action", "watchdog=reset",
             "-netdev", f"user,id=lan,restrict=on,{forward}",
-            "-device", "virtio-net-pci,netdev=lan",
+            "-device", "virtio-net-pci,netdev=lan,romfile=",
             "-device", "virtio-serial-pci",
             "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
             "-device", "virtserialport,chardev=agent,name=org.qemu.guest_agent.0",
