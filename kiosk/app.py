@@ -129,7 +129,19 @@ def _app_class():
         def on_start(self):
             for source in self.sources:
                 source.start(self.deliver)
-            watchdog.ready("not provisioned" if self.problem else "ready")
+            self._flips = 0
+            Window.bind(on_flip=self._on_flip)
+
+        def _on_flip(self, *_args) -> None:
+            """SDL's KMSDRM driver never shows the first frame it is given (the twin showed a
+            black screen until something changed): draw once more, and tell systemd READY
+            only once that second, visible frame is out."""
+            self._flips += 1
+            if self._flips == 1:
+                Clock.schedule_once(lambda dt: Window.canvas.ask_update(), 0)
+            elif self._flips == 2:
+                Window.unbind(on_flip=self._on_flip)
+                watchdog.ready("not provisioned" if self.problem else "ready")
 
         def on_stop(self):
             watchdog.stopping()

@@ -57,14 +57,21 @@ class ImportResult:
     imported: bool = False  # a new identity was stored by this run
 
 
-def import_identity(settings: Settings, boot_dir: Path = DEFAULT_BOOT_DIR) -> ImportResult:
-    """Import ``boot_dir/kiosk-identity.toml`` once; safe to run at every boot and after a crash."""
-    result = _import(settings, Path(boot_dir))
+def import_identity(
+    settings: Settings, boot_dir: Path = DEFAULT_BOOT_DIR, receipt_to: Path | None = None
+) -> ImportResult:
+    """Import ``boot_dir/kiosk-identity.toml`` once; safe to run at every boot and after a crash.
+
+    ``receipt_to``: write the token-free receipt there instead of replacing the boot drive's
+    copy (the sandboxed unit sees the boot drive read-only; its privileged
+    ``bannalai-boot-receipt`` step puts the receipt on the FAT and deletes the token file,
+    which it does only when this file exists, i.e. after the identity was stored)."""
+    result = _import(settings, Path(boot_dir), receipt_to)
     _write_status(settings, result)
     return result
 
 
-def _import(settings: Settings, boot_dir: Path) -> ImportResult:
+def _import(settings: Settings, boot_dir: Path, receipt_to: Path | None = None) -> ImportResult:
     source = _boot_file(boot_dir)
     current = _stored_identity(settings)
     if source is None:
@@ -101,7 +108,7 @@ def _import(settings: Settings, boot_dir: Path) -> ImportResult:
         write_atomically(settings.paths.identity_file, render_identity(identity).encode())
     # Reached also when a power cut interrupted an earlier run after the identity was stored.
     _remember_token(settings, digest, used)
-    warning = _remove_token_from_boot(source, identity)
+    warning = _remove_token_from_boot(source, identity, receipt_to)
     reason = f"imported identity of {_describe(identity)}" + (f" ({warning})" if warning else "")
     return ImportResult(True, reason, imported=current != identity)
 
@@ -178,13 +185,19 @@ def _boot_file(boot_dir: Path) -> Path | None:
     return None
 
 
-def _remove_token_from_boot(source: Path, identity: Identity) -> str:
+def _remove_token_from_boot(source: Path, identity: Identity, receipt_to: Path | None) -> str:
     """Replace the FAT copy with a token-free receipt; return a warning, or "" when done."""
     boot_dir = source.parent
     receipt = (
         "# Imported into the kiosk's data partition; the enrolment token was removed.\n"
         + render_identity(identity, include_token=False, header=False)
     )
+    if receipt_to is not None:
+        try:
+            write_atomically(receipt_to, receipt.encode(), mode=0o644)
+        except OSError as exc:
+            return f"could not write the receipt for the boot drive: {exc}"
+        return ""
     try:
         write_atomically(boot_dir / RECEIPT_NAME, receipt.encode(), mode=0o644)
         source.unlink(missing_ok=True)

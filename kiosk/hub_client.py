@@ -88,8 +88,9 @@ class HubClient:
     def push(self, body: PushRequest) -> PushResponse:
         return self._call("POST", "/push", PushResponse, content=body.model_dump_json())
 
-    def pull(self, cursor: int) -> PullResponse:
-        return self._call("GET", "/pull", PullResponse, params={"cursor": cursor})
+    def pull(self, cursor: int, limit: int | None = None) -> PullResponse:
+        params = {"cursor": cursor} if limit is None else {"cursor": cursor, "limit": limit}
+        return self._call("GET", "/pull", PullResponse, params=params)
 
     def health(self) -> dict:
         return self._request("GET", "/health").json()

@@ -135,14 +135,23 @@ class Library:
     def close(self) -> None:
         self.store.close()
 
-    @_locked
     def compact_if_needed(self) -> bool:
-        """Idle housekeeping: once a day archive old returned loans, then compact if due."""
-        today = self.clock.today()
-        if self._archived_on != today and self.clock.synced:  # a wrong clock could pick wrongly
-            self._archived_on = today
-            archive_closed_loans(self, today)
-        return self.store.compact_if_needed()
+        """Idle housekeeping: once a day archive old returned loans, then compact if due.
+
+        The UI thread calls this every second, so it never waits: while another thread holds
+        the library (the sync thread applying a page of pulled records), it is skipped. Waiting
+        there stopped the app's watchdog pings for the length of a big first pull, and systemd
+        killed the app (seen on the twin)."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            today = self.clock.today()
+            if self._archived_on != today and self.clock.synced:  # a wrong clock: wrong pick
+                self._archived_on = today
+                archive_closed_loans(self, today)
+            return self.store.compact_if_needed()
+        finally:
+            self._lock.release()
 
     # -- lookups ---------------------------------------------------------------------------
     @_locked

@@ -36,6 +36,10 @@ class SyncConfig:
     backoff_min_s: float = 2.0
     backoff_max_s: float = 300.0
     timeout_s: float = 15.0
+    # Records per pull page: each page is applied in one transaction under the library lock,
+    # which a scan on the screen waits for. 200 keeps that short on a Pi (a first pull of a
+    # whole catalogue is many pages; the hub's own page limit is 1000).
+    pull_page: int = 200
 
 
 class NotEnrolled(KioskError):
@@ -196,7 +200,7 @@ class SyncAgent:
         pulled = 0
         cursor = int(self.library.sync_state().get("cursor", 0))
         while True:
-            answer = client.pull(cursor)
+            answer = client.pull(cursor, self.config.pull_page)
             if answer.changes:
                 self.library.apply_remote_changes(answer.changes)
             fields: dict = {"cursor": answer.cursor}

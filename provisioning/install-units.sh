@@ -35,7 +35,8 @@ done
 
 case "$role" in
   kiosk)
-    install -m 0755 "$here/provisioning/sbin/bannalai-grow-data" "$root/opt/bannalai/sbin/"
+    install -m 0755 "$here/provisioning/sbin/bannalai-grow-data" "$here/provisioning/sbin/bannalai-boot-receipt" \
+      "$root/opt/bannalai/sbin/"
     enable=(bannalai-kiosk.service bannalai-identity.service bannalai-enrol.service
             bannalai-data-grow.service bannalai-time-source.service)
     ;;

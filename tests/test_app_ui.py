@@ -397,8 +397,12 @@ def test_run_tells_systemd_ready_and_a_crash_exits_non_zero_with_a_log(ui, tmp_p
     env["NOTIFY_SOCKET"] = str(sock_path)
     crash = (
         "import sys, kiosk.flow\n"
-        "def boom(self):\n"
-        "    raise RuntimeError('injected crash')\n"
+        "calls = []\n"
+        "def boom(self):\n"  # a few seconds in: after the first visible frame (READY)
+        "    calls.append(1)\n"
+        "    if len(calls) >= 3:\n"
+        "        raise RuntimeError('injected crash')\n"
+        "    return False\n"
         "kiosk.flow.Flow.tick = boom\n"
         "from kiosk.__main__ import main\n"
         f"sys.exit(main(['run', '--home', {str(home)!r}]))\n"

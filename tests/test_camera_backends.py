@@ -32,7 +32,9 @@ from kiosk.scanner.camera_backends import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(
+    str(ROOT / "bench")
+)  # after the project root: bench/provisioning.py must not shadow provisioning/
 import scanframes  # noqa: E402
 
 NUMPY_CLASH = (

@@ -276,3 +276,29 @@ def test_watchdog_interval_is_half_the_timeout():
     assert watchdog.ping_interval(environ=env) is None
     env["WATCHDOG_PID"] = "999999999"
     assert watchdog.ping_interval(environ=env) is None
+
+
+def test_the_unit_path_hands_the_receipt_to_the_privileged_script(settings, boot, tmp_path):
+    """As bannalai-identity runs it: the sandboxed import cannot write the boot drive, so it
+    leaves the receipt on the data partition; bannalai-boot-receipt puts it on the FAT."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "provisioning/sbin/bannalai-boot-receipt"
+    receipt = tmp_path / ".boot-receipt.toml"
+    nothing = subprocess.run([script, boot, receipt], capture_output=True, text=True)
+    assert nothing.returncode == 0 and not list(boot.iterdir())  # no receipt: nothing touched
+
+    (boot / BOOT_FILE_NAME).write_text(GOOD)
+    boot.chmod(0o555)  # the boot drive as the sandbox sees it
+    try:
+        result = import_identity(settings, boot, receipt_to=receipt)
+    finally:
+        boot.chmod(0o755)
+    assert result.ok and result.imported and "could not" not in result.reason, result.reason
+    assert load_identity(settings).enrolment_token == TOKEN  # stored before the FAT is touched
+    assert (boot / BOOT_FILE_NAME).exists() and TOKEN not in receipt.read_text()
+
+    done = subprocess.run([script, boot, receipt], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in boot.iterdir()) == [RECEIPT_NAME]
+    assert TOKEN not in (boot / RECEIPT_NAME).read_text() and not receipt.exists()

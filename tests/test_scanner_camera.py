@@ -19,7 +19,7 @@ from kiosk.scanner.camera import CameraSource, LatestFrame, guide_box
 from kiosk.scanner.decode import Decoded, decode_image
 from kiosk.scanner.fake import FakeFrames
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))
 import scanframes  # noqa: E402
 
 SETTINGS = Settings(

@@ -15,7 +15,9 @@ from kiosk.config import Settings
 from kiosk.scanner.decode import decode_all, decode_image, decode_zbar, decode_zxing, to_gray
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(
+    str(ROOT / "bench")
+)  # after the project root: bench/provisioning.py must not shadow provisioning/
 import scanframes  # noqa: E402
 
 LIBRARY = Settings(

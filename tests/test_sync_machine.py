@@ -60,10 +60,10 @@ class FakeClient:
             conflicts=result.conflicts, missing=result.missing, hub_time=now,
         )  # fmt: skip
 
-    def pull(self, cursor):
+    def pull(self, cursor, limit=None):
         kiosk_prison = "p1"
         return self.m.hub.db.read(
-            lambda c: catalogue.pull(c, kiosk_prison, cursor, 100, datetime.now(UTC))
+            lambda c: catalogue.pull(c, kiosk_prison, cursor, limit or 100, datetime.now(UTC))
         )
 
 

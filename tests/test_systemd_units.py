@@ -189,6 +189,7 @@ def test_units_run_commands_that_exist():
     missing = sorted(f"python -m {s} {c}" for s, c in used if c not in known[s])
     assert not missing, f"units run commands that do not exist: {missing}"
     identity = (ROOT / "systemd/kiosk/bannalai-identity.service").read_text()
-    assert f"--boot-dir {DEFAULT_BOOT_DIR}\n" in identity
+    assert f"--boot-dir {DEFAULT_BOOT_DIR} " in identity
+    assert f"bannalai-boot-receipt {DEFAULT_BOOT_DIR} " in identity
     time_source = (ROOT / "systemd/kiosk/bannalai-time-source.service").read_text()
     assert f"--out {TIMESYNCD_DROPIN}\n" in time_source

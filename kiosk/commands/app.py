@@ -46,10 +46,17 @@ def cmd_run(args) -> int:
     settings = settings_from(args)
     settings.paths.logs.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=settings.paths.logs / "kiosk-app.log", level=logging.INFO)
+    # Kivy lowers the root logger to DEBUG: the handlers keep INFO (the file is on the SD card),
+    # and the HTTP client's per-request lines (every sync round) stay out.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
+    for noisy in ("httpcore", "httpx", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if os.environ.get("JOURNAL_STREAM"):
         # Under systemd: the journal too (`journalctl -u bannalai-kiosk`). The original stderr,
         # not sys.stderr, which Kivy replaces with a stream that logs back into logging.
         journal = logging.StreamHandler(sys.__stderr__)
+        journal.setLevel(logging.INFO)
         journal.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
         logging.getLogger().addHandler(journal)
     try:

@@ -25,6 +25,12 @@ def register(subparsers, parent) -> None:
         default="/boot/firmware",
         help="where the FAT boot partition is mounted (default: /boot/firmware)",
     )
+    p.add_argument(
+        "--receipt-to",
+        default=None,
+        help="write the token-free receipt to this file instead of onto the boot drive "
+        "(bannalai-boot-receipt moves it there; the sandboxed unit sees the drive read-only)",
+    )
     p.set_defaults(func=_import_identity)
 
     p = subparsers.add_parser(
@@ -53,7 +59,8 @@ def register(subparsers, parent) -> None:
 def _import_identity(args) -> int:
     from kiosk.firstboot import import_identity
 
-    result = import_identity(settings_from(args), Path(args.boot_dir))
+    receipt_to = Path(args.receipt_to) if args.receipt_to else None
+    result = import_identity(settings_from(args), Path(args.boot_dir), receipt_to)
     stream = sys.stdout if result.ok else sys.stderr
     print(("" if result.ok else "error: ") + result.reason, file=stream)
     return 0 if result.ok else 2

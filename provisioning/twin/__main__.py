@@ -52,7 +52,11 @@ def inputs_key() -> str:
         ["git", "ls-files", "-z", "--", *INPUTS], cwd=ROOT, capture_output=True, check=True
     ).stdout.split(b"\0")
     digest = hashlib.sha256()
-    for name in sorted(f for f in files if f):
+    # the test driver's own Python (provisioning/twin/*.py) is not on the card
+    names = [
+        f for f in files if f and not (f.startswith(b"provisioning/twin/") and f.endswith(b".py"))
+    ]
+    for name in sorted(names):
         path = ROOT / name.decode()
         if path.is_file():
             digest.update(name + b"\0" + path.read_bytes() + b"\0")
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--report", type=Path, default=ROOT / ".twin/report.json")
     t.add_argument("--cuts", type=int, default=20, help="power cuts (at least 20 for the record)")
     t.add_argument("--seed", type=int, default=None, help="random seed (default: the time)")
+    t.add_argument("--kiosks", type=int, default=2, help="kiosks booted side by side (1-4)")
     args = parser.parse_args(argv)
 
     reason = missing_requirements()
@@ -109,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.work)
     args.work.mkdir(parents=True)
     log(f"test: {args.cuts} power cuts, seed {seed}, work in {args.work}")
-    results = KioskTwin(args.out, args.work, cuts=args.cuts, seed=seed).run()
+    results = KioskTwin(args.out, args.work, cuts=args.cuts, seed=seed, kiosks=args.kiosks).run()
     report = {"seed": seed, "build": built, **results.as_dict()}
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")

@@ -70,8 +70,11 @@ twin_packages=$(packages_of "$here/twin-packages-nr")
 
 # 1. base system, cached by what goes into it ----------------------------------------------
 mkdir -p "$cache"
-# (bump base-v1 when the recipe below changes in a way the package lists do not show)
-base_key=$(printf '%s\n' base-v1 "$suite" "$mirror" minbase "$stage_packages" "$twin_packages" \
+# The base holds the stage's package list as it was when the base was made (a warm start);
+# the stage step below installs the current list, as pi-gen does, so a package added to the
+# stage needs no new base. (A package removed from the stage stays in an old base until its
+# key changes: bump base-v1, which also marks recipe changes the lists do not show.)
+base_key=$(printf '%s\n' base-v1 "$suite" "$mirror" minbase "$twin_packages" \
   | sha256sum | cut -c1-16)
 base_tar=$cache/base-$base_key.tar
 work=$out/work
@@ -136,7 +139,19 @@ cp "$wheelhouse"/*.whl "$wheelhouse/kiosk-requirements.txt" "$stage/01-app/files
 cp -r "$root_dir/systemd" "$stage/02-units/files/"
 cp -r "$prov/install-units.sh" "$prov/sbin" "$prov/README.md" "$stage/02-units/files/provisioning/"
 export ROOTFS_DIR=$rootfs
+# The twin's own files first: its initramfs settings must be there before any package's
+# trigger rebuilds the initramfs ("most" modules under qemu-user takes over ten minutes).
+cp -r "$here/overlay/." "$rootfs/"
+in_chroot apt-get update -qq
 for sub in "$stage"/[0-9][0-9]-*/; do
+  # pi-gen installs a substage's package lists first; 01-packages-nr is the Raspberry Pi
+  # archive's (Picamera2), out of reach here.
+  if [ -f "$sub/00-packages-nr" ]; then
+    step "stage: $(basename "$sub")/00-packages-nr"
+    # shellcheck disable=SC2046
+    in_chroot apt-get install -y -qq --no-install-recommends $(packages_of "$sub/00-packages-nr") \
+      >>"$work/apt.log"
+  fi
   for script in "$sub"[0-9][0-9]-run.sh "$sub"[0-9][0-9]-run-chroot.sh; do
     [ -f "$script" ] || continue
     step "stage: $(basename "$sub")/$(basename "$script")"
@@ -147,8 +162,10 @@ for sub in "$stage"/[0-9][0-9]-*/; do
   done
 done
 
+in_chroot apt-get clean
+rm -f "$rootfs/usr/sbin/policy-rc.d"  # as pi-gen leaves the image: services may start again
+
 # 5. the twin's own layer: a serial console for the log, the guest agent's port --------------
-cp -r "$here/overlay/." "$rootfs/"
 in_chroot systemctl enable systemd-networkd.service systemd-networkd-wait-online.service >/dev/null 2>&1
 # Pi firmware loads kernel8.img + the initramfs from FAT; the twin's QEMU loads the same files.
 in_chroot update-initramfs -u -k all >/dev/null
@@ -180,7 +197,9 @@ label-id: $disk_id
 start=$boot_start, size=$boot_sectors, type=c
 start=$root_start, size=$root_sectors, type=83
 EOF
-mkfs.vfat -F 32 --offset "$boot_start" -n BOOTFS "$img" $((boot_sectors / 2)) >/dev/null
+# 1 KiB clusters: a 256 MiB FAT32 with 4 KiB ones has fewer clusters than FAT32 allows, and
+# mtools then reads it as FAT16 ("No directory slots").
+mkfs.vfat -F 32 -s 2 --offset "$boot_start" -n BOOTFS "$img" $((boot_sectors / 2)) >/dev/null
 MTOOLS_SKIP_CHECK=1 mcopy -s -i "$img@@$((boot_start * 512))" "$boot_dir"/* ::/
 mkfs.ext4 -q -F -L rootfs -E "offset=$((root_start * 512))" -d "$rootfs" "$img" $((root_sectors / 2))k
 step "card: finalise-image.sh"

@@ -112,18 +112,20 @@ class TwinHub:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
-    def pushes(self) -> int:
-        """How many pushes the hub has answered (its access log)."""
-        try:
-            return self.log_path.read_text(errors="replace").count("/push HTTP")
-        except FileNotFoundError:
-            return 0
-
     # -- what the hub holds (read-only) ----------------------------------------------------------
     def _query(self, sql: str, *params: object) -> list[tuple]:
         db = self.data_dir / "hub.sqlite3"
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             return conn.execute(sql, params).fetchall()
+
+    def events(self, kiosk_id: str) -> int:
+        """How many events of ``kiosk_id`` the hub has applied (it grows with every push)."""
+        return int(self._query("SELECT COUNT(*) FROM events WHERE kiosk_id = ?", kiosk_id)[0][0])
+
+    def last_seen(self, kiosk_id: str) -> str | None:
+        """The kiosk's last push or pull, as the hub recorded it."""
+        rows = self._query("SELECT last_seen FROM kiosks WHERE kiosk_id = ?", kiosk_id)
+        return rows[0][0] if rows else None
 
     def loans(self) -> set[tuple[str, str]]:
         """(barcode, card) of every check-out the hub recorded for the prison."""

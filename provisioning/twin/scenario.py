@@ -1,5 +1,6 @@
-"""The twin's test: one kiosk card, personalised as a technician does it, booted and driven the
-way a library uses it, then power-cut again and again.
+"""The twin's test: a library with two kiosks (K1, K2) and its hub. Each kiosk's card is
+personalised as a technician does it, booted in its own QEMU, driven the way a library uses it,
+then power-cut again and again; both run side by side.
 
 Order (each step needs the one before):
   1. card      copy of the built card, grown to a bigger "SD card", personalised with the hub's
@@ -28,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +41,6 @@ from provisioning.twin.hub import TwinHub
 from provisioning.twin.qemu import Machine, TwinError
 
 ROOT = Path(__file__).resolve().parents[2]
-KIOSK_ID = "K1"
 HOME = "/var/lib/bannalai"
 VENV_PY = "/opt/bannalai/venv/bin/python"
 LENT = re.compile(r"lent (B\d+) to (C\d+), due")
@@ -100,6 +101,7 @@ class Results:
     hub_loans_expected: int = -1
     hub_loans_counted: int = -1
     reenrolled_after_reboot: bool | None = None
+    kiosks: dict[str, object] = field(default_factory=dict)
     boots: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -114,28 +116,33 @@ class Results:
         return data
 
 
-class KioskTwin:
-    def __init__(self, build: Path, work: Path, *, cuts: int, seed: int) -> None:
-        self.build, self.work, self.cuts, self.rng = build, work, cuts, random.Random(seed)
-        self.results = Results()
-        self.hub = TwinHub(work / "hub")
-        self.card_path = work / f"{KIOSK_ID}.img"
+class Lane:
+    """One kiosk of the library: its card, its QEMU machine, what it acknowledged."""
+
+    def __init__(self, twin: KioskTwin, kiosk_id: str, cards: list[str], books: list[str],
+                 cuts: int, seed: int) -> None:  # fmt: skip
+        self.twin, self.kiosk_id, self.cards, self.books = twin, kiosk_id, cards, books
+        self.cuts, self.rng = cuts, random.Random(seed)
+        self.work = twin.work / kiosk_id
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.card_path = self.work / "card.img"
         self.machine: Machine | None = None
         self.acked: set[tuple[str, str]] = set()
-        self.cards: list[str] = []
-        self.books: list[str] = []
-        self.started = time.monotonic()
+        self.enrolment: tuple[str | None, str | None] = (None, None)
+        self.loans: set[tuple[str, str]] = set()
+        self.first: dict[str, object] = {}
 
-    # -- helpers -------------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        log(f"{self.kiosk_id}: {message}")
+
+    def problem(self, text: str) -> None:
+        self.twin.problem(f"{self.kiosk_id}: {text}")
+
     @property
     def m(self) -> Machine:
         if self.machine is None:
             raise TwinError("no machine")
         return self.machine
-
-    def problem(self, text: str) -> None:
-        log(f"PROBLEM: {text}")
-        self.results.problems.append(text)
 
     def sh(self, script: str, timeout: float = 120) -> str:
         out = self.m.sh(script, timeout=timeout)
@@ -148,7 +155,7 @@ class KioskTwin:
         return dict(line.split("=", 1) for line in out.out.splitlines() if "=" in line)
 
     def app_pid(self) -> int | None:
-        """The app's main pid once systemd has its READY=1 (the first screen is up)."""
+        """The app's main pid once systemd has its READY=1 (its first visible frame is out)."""
         state = self.unit("bannalai-kiosk.service", "ActiveState", "SubState", "MainPID")
         if state.get("ActiveState") == "active" and state.get("SubState") == "running":
             pid = int(state.get("MainPID", "0"))
@@ -167,151 +174,130 @@ class KioskTwin:
         ppm.unlink()
         return png
 
-    # -- 1. the card -----------------------------------------------------------------------------
+    def kiosk_cmd(self, args: str) -> str:
+        """``python -m kiosk ARGS`` in the guest, as the kiosk user (the app must be stopped)."""
+        return self.sh(f"runuser -u kiosk -- env KIOSK_HOME={HOME} {VENV_PY} -m kiosk {args}")
+
+    # -- the card --------------------------------------------------------------------------------
     def prepare(self) -> None:
-        build = json.loads((self.build / "build.json").read_text())
-        self.results.arch = "aarch64 (qemu-system-aarch64 virt, cortex-a72, TCG)"
-        log(f"card: from {self.build / 'card.img'} (kernel {build['kernel']})")
-        self.cards, self.books = self.hub.prepare(patrons=60, books=400)
-        identity = self.hub.identity(KIOSK_ID, self.work / "kiosk-identity.toml")
-        copy_card(self.build / "card.img", self.card_path)
+        hub = self.twin.hub
+        identity = hub.identity(self.kiosk_id, self.work / "kiosk-identity.toml")
+        copy_card(self.twin.build / "card.img", self.card_path)
         # a bigger SD card than the image: the first boot grows the data partition into it
         with open(self.card_path, "r+b") as f:
             f.truncate(f.seek(0, 2) + (512 << 20))
-        log(personalise(self.card_path, identity, sys.executable).strip().splitlines()[-1])
+        self.log(personalise(self.card_path, identity, sys.executable).strip().splitlines()[-1])
         settings = self.work / "settings.toml"
         settings.write_text(SETTINGS)
         Card(self.card_path).write_data_file(settings, "settings.toml")
-        self.reference = self.work / "reference-home.png"
-        ref_home = self.work / "reference-home"
-        ref_home.mkdir(exist_ok=True)
-        (ref_home / "settings.toml").write_text(SETTINGS)
-        # the same screen on x86: a kiosk home with the same identity and settings
-        shutil.copy(identity, ref_home / "identity.toml")
-        subprocess.run([sys.executable, "-m", "kiosk", "init-from-identity", "--home",
-                        str(ref_home)], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
-        shot = subprocess.run(
-            ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, "-m", "kiosk",
-             "screenshot", "--home", str(ref_home), "--size", "800x480", "--lang", "km",
-             "--out", str(self.reference)],
-            cwd=ROOT, capture_output=True, text=True,
-        )  # fmt: skip
-        if shot.returncode != 0:
-            raise TwinError(f"the x86 reference screenshot failed: {shot.stderr[-600:]}")
 
     def new_machine(self) -> Machine:
         card = Card(self.card_path)
-        return Machine(self.work, self.card_path, self.build / "vmlinuz",
-                       self.build / "initrd.img", card.cmdline(), self.hub.port)  # fmt: skip
+        build = self.twin.build
+        return Machine(self.work, self.card_path, build / "vmlinuz", build / "initrd.img",
+                       card.cmdline(), self.twin.hub.port, name=self.kiosk_id)  # fmt: skip
 
     def boot(self) -> float:
         """Start QEMU; return seconds until the app is up (READY=1)."""
         self.machine = self.new_machine()
         self.m.start()
-        self.results.boots += 1
-        wait_for("the guest agent", self.m.agent_ready, 240, every=2)
-        wait_for("the kiosk app", self.app_pid, 240, every=1)
+        self.twin.count_boot()
+        wait_for("the guest agent", self.m.agent_ready, 300, every=2)
+        wait_for("the kiosk app", self.app_pid, 300, every=1)
         return self.m.since_start()
 
-    # -- 2. the first boot -------------------------------------------------------------------------
+    # -- the first boot ----------------------------------------------------------------------------
     def first_boot(self) -> None:
-        r = self.results
-        self.hub.start()
+        reference = self.twin.reference
         self.machine = self.new_machine()
         self.m.start()
-        r.boots += 1
-        log("first boot: waiting for the Khmer home screen")
-        deadline = time.monotonic() + 300
-        n = 0
+        self.twin.count_boot()
+        self.log("first boot: waiting for the Khmer home screen")
+        first = self.first
+        deadline = time.monotonic() + 420
         while time.monotonic() < deadline and self.m.running():
-            n += 1
             png = self.shot("frame")
             if not frames.is_blank(png):
-                like = frames.likeness(png, self.reference)
+                like = frames.likeness(png, reference)
+                first["likeness"] = like.as_dict()
                 if like.same_screen():
-                    r.boot_to_first_frame_s = round(self.m.since_start(), 1)
-                    first = self.work / "first-frame.png"
-                    png.rename(first)
-                    r.first_frame, r.first_frame_likeness = str(first), like.as_dict()
+                    first["seconds"] = round(self.m.since_start(), 1)
+                    path = self.work / "first-frame.png"
+                    png.rename(path)
+                    first["frame"] = str(path)
                     break
-                r.first_frame_likeness = like.as_dict()
             time.sleep(1)
-        if r.boot_to_first_frame_s is None:
+        if "seconds" not in first:
             last = self.work / "last-frame.png"
             if (self.work / "frame.png").exists():
                 (self.work / "frame.png").rename(last)
-            self.problem(f"no home screen within 300 s (last frame {last}, "
-                         f"{r.first_frame_likeness})")  # fmt: skip
-        log(f"first frame at {r.boot_to_first_frame_s} s: {r.first_frame_likeness}")
+            self.problem(f"no home screen within 420 s (last frame {last}, "
+                         f"{first.get('likeness')})")  # fmt: skip
+        self.log(f"first frame at {first.get('seconds')} s: {first.get('likeness')}")
         wait_for("the guest agent", self.m.agent_ready, 120, every=2)
         self.check_first_boot()
 
     def check_first_boot(self) -> None:
-        r = self.results
-        r.identity_imported = self.m.sh(f"test -s {HOME}/identity.toml").code == 0
+        hub, f = self.twin.hub, self.first
+        f["identity_imported"] = self.m.sh(f"test -s {HOME}/identity.toml").code == 0
         fat = self.m.sh("ls /boot/firmware; cat /boot/firmware/kiosk-identity* 2>/dev/null").out
-        r.token_removed_from_boot = (
+        f["token_removed_from_boot"] = (
             "kiosk-identity.imported.toml" in fat and "enrolment_token" not in fat
         )
-        r.enrolled = bool(
-            wait_for("enrolment", lambda: self.hub.enrolment(KIOSK_ID)[1], 120, every=2)
+        f["enrolled"] = bool(
+            wait_for("enrolment", lambda: hub.enrolment(self.kiosk_id)[1], 180, every=2)
         )
-        self.enrolment = self.hub.enrolment(KIOSK_ID)
-        r.synced = bool(wait_for("a sync", lambda: self.hub.pushes() > 0, 120, every=2))
+        self.enrolment = hub.enrolment(self.kiosk_id)
+        f["synced"] = bool(wait_for("a sync", lambda: hub.last_seen(self.kiosk_id), 180, every=2))
         failed = self.m.exec("systemctl", "list-units", "--failed", "--no-legend", "--plain")
-        r.failed_units = [line.split()[0] for line in failed.out.splitlines() if line.strip()]
+        f["failed_units"] = [line.split()[0] for line in failed.out.splitlines() if line.strip()]
         mounts = self.m.exec("findmnt", "-J", "-o", "TARGET,FSTYPE,OPTIONS").out
         found = {m["target"]: m for m in _flatten(json.loads(mounts)["filesystems"])}
         root, lower, data = found.get("/", {}), found.get("/media/root-ro", {}), found.get(HOME, {})
         probe = self.m.sh(f"echo x > {HOME}/.twin-probe && sync && rm {HOME}/.twin-probe")
-        r.root_read_only = root.get("fstype") == "overlay" and "ro" in str(
+        f["root_read_only"] = root.get("fstype") == "overlay" and "ro" in str(
             lower.get("options", "")
         ).split(",")
-        r.data_read_write = (
+        f["data_read_write"] = (
             data.get("fstype") == "ext4"
             and "rw" in str(data.get("options", "")).split(",")
             and probe.code == 0
         )
         gettys = self.m.sh("systemctl list-units --no-legend --plain 'getty@*' "
                            "'serial-getty@*' 'autovt@*' | grep -c running || true").out  # fmt: skip
-        r.login_prompts = int(gettys.strip() or 0) + self.m.serial().count("login:")
-        for name, ok in (
-            ("identity imported", r.identity_imported),
-            ("token removed from the boot partition", r.token_removed_from_boot),
-            ("enrolled", r.enrolled), ("synced", r.synced),
-            ("root is a read-only overlay", r.root_read_only),
-            ("data partition read-write", r.data_read_write),
-        ):  # fmt: skip
-            if not ok:
-                self.problem(f"first boot: not {name}")
-        if r.failed_units:
-            self.problem(f"failed units: {r.failed_units}")
-        if r.login_prompts:
-            self.problem(f"{r.login_prompts} login prompt(s)")
-        log(
-            f"first boot: {json.dumps({k: getattr(r, k) for k in ('identity_imported', 'token_removed_from_boot', 'enrolled', 'synced', 'root_read_only', 'data_read_write', 'login_prompts', 'failed_units')})}"
-        )
+        f["login_prompts"] = int(gettys.strip() or 0) + self.m.serial().count("login:")
+        for key in ("identity_imported", "token_removed_from_boot", "enrolled", "synced",
+                    "root_read_only", "data_read_write"):  # fmt: skip
+            if not f[key]:
+                self.problem(f"first boot: not {key.replace('_', ' ')}")
+        if f["failed_units"]:
+            self.problem(f"failed units: {f['failed_units']}")
+        if f["login_prompts"]:
+            self.problem(f"{f['login_prompts']} login prompt(s)")
+        self.log(f"first boot: {json.dumps({k: v for k, v in f.items() if k != 'likeness'})}")
 
-    # -- 3. restarts -------------------------------------------------------------------------------
-    def restarts(self) -> None:
-        r = self.results
+    # -- restarts ----------------------------------------------------------------------------------
+    def restarts(self) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
         for signal_name, key in (("KILL", "app_restart_after_kill_s"),
                                  ("STOP", "watchdog_restart_after_hang_s")):  # fmt: skip
             pid = wait_for("the app", self.app_pid, 120)
             t0 = time.monotonic()
             self.m.exec("kill", f"-{signal_name}", str(pid))
+            out[key] = None
             try:
                 wait_for(f"the app after SIG{signal_name}",
-                         lambda p=pid: (self.app_pid() or p) != p, 240)  # fmt: skip
-                setattr(r, key, round(time.monotonic() - t0, 1))
+                         lambda p=pid: (self.app_pid() or p) != p, 300)  # fmt: skip
+                out[key] = round(time.monotonic() - t0, 1)
             except TwinError as exc:
                 self.problem(str(exc))
             png = self.shot(f"after-sig{signal_name.lower()}")
-            if not frames.likeness(png, self.reference).same_screen():
+            if not frames.likeness(png, self.twin.reference).same_screen():
                 self.problem(f"after SIG{signal_name} the screen is not the home screen ({png})")
-            log(f"SIG{signal_name}: app back after {getattr(r, key)} s")
+            self.log(f"SIG{signal_name}: app back (READY) after {out[key]} s")
+        return out
 
-    # -- 4. power cuts -------------------------------------------------------------------------------
+    # -- power cuts ----------------------------------------------------------------------------------
     def check_out_loop(self, until: float) -> int:
         """Scan a card, then up to three books, again and again until ``until``; return scans."""
         typed = 0
@@ -328,18 +314,20 @@ class KioskTwin:
                 time.sleep(self.rng.uniform(0.2, 1.5))
         return typed
 
-    def power_cuts(self) -> None:
-        r = self.results
+    def power_cuts(self) -> list[Cut]:
+        done: list[Cut] = []
+        hub = self.twin.hub
         for n in range(1, self.cuts + 1):
-            during = "sync" if n % 4 == 0 else "check-out"
+            during = "sync" if n % 3 == 0 else "check-out"
             boot_s = self.boot() if n > 1 else 0.0  # cut 1: the first boot's app, still up
             up = time.monotonic()
             if during == "check-out":
                 self.check_out_loop(up + self.rng.uniform(2.0, 14.0))
             else:
-                before = self.hub.pushes()
+                before = hub.events(self.kiosk_id)
                 self.check_out_loop(up + self.rng.uniform(1.0, 4.0))
-                wait_for("a push", lambda b=before: self.hub.pushes() > b, 90, every=0.2)
+                # the hub has applied a push; the kiosk is about to (or busy to) record the ack
+                wait_for("a push", lambda b=before: hub.events(self.kiosk_id) > b, 120, 0.2)
                 time.sleep(self.rng.uniform(0.0, 1.0))
             cut_after = time.monotonic() - up
             self.m.power_cut()
@@ -350,23 +338,25 @@ class KioskTwin:
                 ok, text = card.fsck(number)
                 checks[name] = ok
                 if not ok:
-                    r.fsck_errors += 1
-                    r.fsck_messages.append(f"cut {n} {name}: {text.strip()[-400:]}")
-            r.power_cuts = n
-            r.cuts.append(Cut(n, during, round(boot_s, 1), round(cut_after, 1), lent, checks))
-            log(f"cut {n}/{self.cuts} during {during}: boot {boot_s:.1f} s, cut after "
-                f"{cut_after:.1f} s, {lent} lent this boot, fsck {checks}, "
-                f"{len(self.acked)} acknowledged so far")  # fmt: skip
+                    self.twin.fsck_failed(f"{self.kiosk_id} cut {n} {name}: {text.strip()[-400:]}")
+            cut = Cut(n, during, round(boot_s, 1), round(cut_after, 1), lent, checks)
+            done.append(cut)
+            self.twin.count_cut()
+            self.log(f"cut {n}/{self.cuts} during {during}: boot {boot_s:.1f} s, cut after "
+                     f"{cut_after:.1f} s, {lent} lent this boot, fsck {checks}, "
+                     f"{len(self.acked)} acknowledged so far")  # fmt: skip
+        return done
 
-    # -- 5. the final boot ------------------------------------------------------------------------
-    def final(self) -> None:
-        r = self.results
+    # -- the last boot ------------------------------------------------------------------------------
+    def final(self) -> bool:
+        """Boot, let it sync everything, read its loans; True when it enrolled again."""
         self.boot()
         enrol = self.unit("bannalai-enrol.service", "ConditionResult", "ActiveState")
-        r.reenrolled_after_reboot = (
-            enrol.get("ConditionResult") != "no" or self.hub.enrolment(KIOSK_ID) != self.enrolment
+        again = (
+            enrol.get("ConditionResult") != "no"
+            or self.twin.hub.enrolment(self.kiosk_id) != self.enrolment
         )
-        if r.reenrolled_after_reboot:
+        if again:
             self.problem(f"the kiosk enrolled again after a reboot: {enrol}")
         # everything synced: no push for longer than a sync interval, then (with the app, which
         # holds the store, stopped) the kiosk's own outbox is empty
@@ -377,75 +367,172 @@ class KioskTwin:
             status = json.loads(self.kiosk_cmd("status --json"))
             if status.get("pending_events") == 0:
                 break
-            log(f"final: {status.get('pending_events')} events still pending, syncing again")
+            self.log(f"final: {status.get('pending_events')} events still pending")
             self.sh("systemctl start bannalai-kiosk.service")
-            wait_for("the kiosk app", self.app_pid, 240)
+            wait_for("the kiosk app", self.app_pid, 300)
         else:
             self.problem("the kiosk's outbox never emptied")
-        out = self.kiosk_cmd("loans --json")
-        kiosk_loans = {(row["barcode"], row["card"]) for row in json.loads(out)}
-        hub_loans = self.hub.loans()
-        r.acknowledged_loans = len(self.acked)
-        r.kiosk_loans = len(kiosk_loans)
-        r.lost_loans = len(self.acked - kiosk_loans) + len(self.acked - hub_loans)
-        r.hub_loans_expected = len(kiosk_loans | self.acked)
-        r.hub_loans_counted = len(hub_loans)
-        if r.lost_loans:
-            self.problem(f"acknowledged loans lost: kiosk {sorted(self.acked - kiosk_loans)}, "
-                         f"hub {sorted(self.acked - hub_loans)}")  # fmt: skip
-        if hub_loans != kiosk_loans | self.acked:
-            self.problem(f"the hub holds {len(hub_loans)} loans, the kiosk {len(kiosk_loans)}: "
-                         f"only at the hub {sorted(hub_loans - kiosk_loans)}, only at the kiosk "
-                         f"{sorted(kiosk_loans - hub_loans)}")  # fmt: skip
-        clean = self.m.shutdown()
-        if not clean:
+        rows = json.loads(self.kiosk_cmd("loans --json"))
+        self.loans = {(row["barcode"], row["card"]) for row in rows}
+        if not self.m.shutdown():
             self.problem("the kiosk did not power off cleanly")
         card = Card(self.card_path)
         for number in (1, 2, 3):
             ok, text = card.fsck(number)
             if not ok:
-                r.fsck_errors += 1
-                r.fsck_messages.append(f"final p{number}: {text.strip()[-400:]}")
-
-    def kiosk_cmd(self, args: str) -> str:
-        """``python -m kiosk ARGS`` in the guest, as the kiosk user (the app must be stopped)."""
-        return self.sh(f"runuser -u kiosk -- env KIOSK_HOME={HOME} {VENV_PY} -m kiosk {args}")
+                self.twin.fsck_failed(f"{self.kiosk_id} final p{number}: {text.strip()[-400:]}")
+        return again
 
     def wait_quiet(self, quiet_s: float, timeout: float = 300) -> None:
-        """Until the hub has had no push from the kiosk for ``quiet_s`` seconds."""
+        """Until the hub has received no new event from this kiosk for ``quiet_s`` seconds."""
+        hub = self.twin.hub
         deadline = time.monotonic() + timeout
-        count, since = self.hub.pushes(), time.monotonic()
+        count, since = hub.events(self.kiosk_id), time.monotonic()
         while time.monotonic() - since < quiet_s:
             if time.monotonic() > deadline:
                 raise TwinError(f"the kiosk kept pushing for {timeout:.0f} s")
             time.sleep(1)
-            now = self.hub.pushes()
+            now = hub.events(self.kiosk_id)
             if now != count:
                 count, since = now, time.monotonic()
 
-    # -- all of it ----------------------------------------------------------------------------------
+
+class KioskTwin:
+    """The library: one hub on 127.0.0.1 and ``kiosks`` kiosks, each in its own QEMU, run side by
+    side (the emulator is single-threaded per busy vCPU; two machines keep both cores busy).
+    The first kiosk also takes the restart tests; the power cuts are shared out."""
+
+    def __init__(self, build: Path, work: Path, *, cuts: int, seed: int, kiosks: int = 2) -> None:
+        self.build, self.work, self.cuts, self.seed = build, work, cuts, seed
+        self.results = Results()
+        self.hub = TwinHub(work / "hub")
+        self.kiosk_ids = [f"K{i}" for i in range(1, kiosks + 1)]
+        self.lanes: list[Lane] = []
+        self.reference = work / "reference-home.png"
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def problem(self, text: str) -> None:
+        log(f"PROBLEM: {text}")
+        with self._lock:
+            self.results.problems.append(text)
+
+    def count_boot(self) -> None:
+        with self._lock:
+            self.results.boots += 1
+
+    def count_cut(self) -> None:
+        with self._lock:
+            self.results.power_cuts += 1
+
+    def fsck_failed(self, text: str) -> None:
+        with self._lock:
+            self.results.fsck_errors += 1
+            self.results.fsck_messages.append(text)
+
+    def prepare(self) -> None:
+        build = json.loads((self.build / "build.json").read_text())
+        self.results.arch = "aarch64 (qemu-system-aarch64 virt, cortex-a72, TCG)"
+        log(f"cards: from {self.build / 'card.img'} (kernel {build['kernel']})")
+        cards, books = self.hub.prepare(patrons=120, books=600)
+        n = len(self.kiosk_ids)
+        shares = [self.cuts // n + (1 if i < self.cuts % n else 0) for i in range(n)]
+        for i, kiosk_id in enumerate(self.kiosk_ids):
+            lane = Lane(self, kiosk_id, cards[i::n], books[i::n], shares[i], self.seed + i)
+            lane.prepare()
+            self.lanes.append(lane)
+        ref_home = self.work / "reference-home"
+        ref_home.mkdir(exist_ok=True)
+        (ref_home / "settings.toml").write_text(SETTINGS)
+        # the same screen on x86: a kiosk home with the same identity and settings
+        shutil.copy(self.lanes[0].work / "kiosk-identity.toml", ref_home / "identity.toml")
+        subprocess.run([sys.executable, "-m", "kiosk", "init-from-identity", "--home",
+                        str(ref_home)], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        shot = subprocess.run(
+            ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, "-m", "kiosk",
+             "screenshot", "--home", str(ref_home), "--size", "800x480", "--lang", "km",
+             "--out", str(self.reference)],
+            cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        if shot.returncode != 0:
+            raise TwinError(f"the x86 reference screenshot failed: {shot.stderr[-600:]}")
+
+    def lane_run(self, lane: Lane, out: dict[str, object]) -> None:
+        try:
+            lane.first_boot()
+            if lane is self.lanes[0]:
+                out.update(lane.restarts())
+            out["cuts"] = lane.power_cuts()
+            out["reenrolled"] = lane.final()
+        except (TwinError, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            self.problem(f"{lane.kiosk_id} stopped: {exc}")
+        finally:
+            if lane.machine is not None:
+                with contextlib.suppress(OSError):
+                    lane.collect_acks()
+                lane.m.power_cut()
+
     def run(self) -> Results:
         r = self.results
         try:
             self.prepare()
-            self.first_boot()
-            self.restarts()
-            self.power_cuts()
-            self.final()
-            if r.power_cuts < 20 and self.cuts >= 20:
-                self.problem(f"only {r.power_cuts} power cuts")
-            if r.fsck_errors:
-                self.problem(f"{r.fsck_errors} file system check(s) failed")
+            self.hub.start()
+            outs: list[dict[str, object]] = [{} for _ in self.lanes]
+            threads = [threading.Thread(target=self.lane_run, args=(lane, out), name=lane.kiosk_id)
+                       for lane, out in zip(self.lanes, outs, strict=True)]  # fmt: skip
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            self.summarise(outs)
         except (TwinError, RuntimeError, OSError, subprocess.SubprocessError) as exc:
             self.problem(f"stopped: {exc}")
         finally:
-            if self.machine is not None:
-                with contextlib.suppress(OSError):
-                    self.collect_acks()
-                self.m.power_cut()
+            for lane in self.lanes:
+                if lane.machine is not None:
+                    lane.m.power_cut()
             self.hub.stop()
             r.seconds = round(time.monotonic() - self.started, 1)
         return r
+
+    def summarise(self, outs: list[dict[str, object]]) -> None:
+        r, lanes = self.results, self.lanes
+        first = lanes[0].first
+        r.boot_to_first_frame_s = first.get("seconds")  # type: ignore[assignment]
+        r.first_frame = str(first.get("frame", ""))
+        r.first_frame_likeness = first.get("likeness", {})  # type: ignore[assignment]
+        for key in ("identity_imported", "token_removed_from_boot", "enrolled", "synced",
+                    "root_read_only", "data_read_write"):  # fmt: skip
+            setattr(r, key, all(bool(lane.first.get(key)) for lane in lanes))
+        r.login_prompts = sum(int(lane.first.get("login_prompts", 1)) for lane in lanes)  # type: ignore[call-overload]
+        r.failed_units = sorted({u for lane in lanes for u in lane.first.get("failed_units", [])})  # type: ignore[attr-defined]
+        r.app_restart_after_kill_s = outs[0].get("app_restart_after_kill_s")  # type: ignore[assignment]
+        r.watchdog_restart_after_hang_s = outs[0].get("watchdog_restart_after_hang_s")  # type: ignore[assignment]
+        r.cuts = [c for out in outs for c in out.get("cuts", [])]  # type: ignore[attr-defined]
+        r.reenrolled_after_reboot = any(bool(out.get("reenrolled", True)) for out in outs)
+        acked = {loan for lane in lanes for loan in lane.acked}
+        kiosk_loans = {loan for lane in lanes for loan in lane.loans}
+        hub_loans = self.hub.loans()
+        r.acknowledged_loans = len(acked)
+        r.kiosk_loans = len(kiosk_loans)
+        r.lost_loans = len(acked - kiosk_loans) + len(acked - hub_loans)
+        r.hub_loans_expected = len(kiosk_loans | acked)
+        r.hub_loans_counted = len(hub_loans)
+        r.kiosks = {lane.kiosk_id: {"first_boot": lane.first, "acknowledged": len(lane.acked),
+                                    "loans": len(lane.loans)} for lane in lanes}  # fmt: skip
+        if r.lost_loans:
+            self.problem(f"acknowledged loans lost: kiosk {sorted(acked - kiosk_loans)}, "
+                         f"hub {sorted(acked - hub_loans)}")  # fmt: skip
+        if hub_loans != kiosk_loans | acked:
+            self.problem(f"the hub holds {len(hub_loans)} loans, the kiosks {len(kiosk_loans)}: "
+                         f"only at the hub {sorted(hub_loans - kiosk_loans)}, only at a kiosk "
+                         f"{sorted(kiosk_loans - hub_loans)}")  # fmt: skip
+        if r.power_cuts < 20 and self.cuts >= 20:
+            self.problem(f"only {r.power_cuts} power cuts")
+        if r.fsck_errors:
+            self.problem(f"{r.fsck_errors} file system check(s) failed")
+        if r.acknowledged_loans == 0:
+            self.problem("no loan was acknowledged: the check-out loop did not reach the kiosk")
 
 
 def _flatten(nodes: list[dict]) -> list[dict]:
