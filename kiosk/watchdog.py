@@ -9,14 +9,22 @@ Outside systemd (tests, a developer's machine) every call is a silent no-op that
 This module must never raise into the UI: a failed notification is logged by systemd's watchdog,
 not by crashing the kiosk. Call :func:`ping` from the Kivy main loop (``Clock.schedule_interval``
 with :func:`ping_interval`), never from a worker thread, or a frozen screen would look alive.
+The one exception is start-up: systemd's watchdog already runs while the unit is "activating",
+and a slow start (imports, GL set-up, the first frames) must not be killed as a hang — a start
+that never finishes is ``TimeoutStartSec=``'s job. :func:`keep_alive_while_starting` pings from
+a thread until :func:`ready`.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 
-__all__ = ["notify", "ready", "ping", "status", "stopping", "ping_interval"]
+__all__ = ["notify", "ready", "ping", "status", "stopping", "ping_interval",
+           "keep_alive_while_starting"]  # fmt: skip
+
+_starting: threading.Event | None = None  # set by ready(): the start-up pings stop
 
 
 def notify(message: str, *, environ: dict[str, str] | None = None) -> bool:
@@ -38,8 +46,27 @@ def notify(message: str, *, environ: dict[str, str] | None = None) -> bool:
     return True
 
 
+def keep_alive_while_starting(*, environ: dict[str, str] | None = None) -> bool:
+    """Ping from a daemon thread until :func:`ready`; True when pinging (under a watchdog)."""
+    global _starting
+    interval = ping_interval(environ=environ)
+    if interval is None or _starting is not None:
+        return False
+    done = _starting = threading.Event()
+
+    def pings() -> None:
+        while not done.is_set():
+            notify("WATCHDOG=1", environ=environ)
+            done.wait(interval)
+
+    threading.Thread(target=pings, name="watchdog-start", daemon=True).start()
+    return True
+
+
 def ready(status_text: str = "") -> bool:
-    """The app is up and showing its first screen."""
+    """The app is up and showing its first screen (the start-up pings stop)."""
+    if _starting is not None:
+        _starting.set()
     line = "READY=1" + (f"\nSTATUS={_one_line(status_text)}" if status_text else "")
     return notify(line)
 

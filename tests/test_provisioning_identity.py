@@ -302,3 +302,33 @@ def test_the_unit_path_hands_the_receipt_to_the_privileged_script(settings, boot
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in boot.iterdir()) == [RECEIPT_NAME]
     assert TOKEN not in (boot / RECEIPT_NAME).read_text() and not receipt.exists()
+
+
+def test_start_up_pings_come_from_a_thread_until_ready(tmp_path, monkeypatch):
+    """systemd's watchdog runs while the unit is still starting: a slow start is kept alive
+    (a start that never ends is TimeoutStartSec's job), and the pings stop at READY."""
+    path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.settimeout(5)
+        env = {
+            "NOTIFY_SOCKET": str(path),
+            "WATCHDOG_USEC": "100000",
+            "WATCHDOG_PID": str(os.getpid()),
+        }
+        monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+        monkeypatch.setattr(watchdog, "_starting", None)
+        assert watchdog.keep_alive_while_starting(environ=env)
+        assert not watchdog.keep_alive_while_starting(environ=env)  # only one thread
+        assert [server.recv(64) for _ in range(3)] == [b"WATCHDOG=1"] * 3  # every 50 ms
+        assert watchdog.ready("up")
+        seen = []
+        server.settimeout(0.3)
+        try:
+            while True:
+                seen.append(server.recv(64))
+        except TimeoutError:
+            pass
+        assert b"READY=1\nSTATUS=up" in seen
+        assert seen[-1] == b"READY=1\nSTATUS=up" or seen.count(b"WATCHDOG=1") <= 1
+    assert not watchdog.keep_alive_while_starting(environ={})  # no watchdog: nothing to do

@@ -59,6 +59,9 @@ def cmd_run(args) -> int:
         journal.setLevel(logging.INFO)
         journal.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
         logging.getLogger().addHandler(journal)
+    from kiosk import watchdog
+
+    watchdog.keep_alive_while_starting()  # until READY: a slow start is not a hang
     try:
         from kiosk.app import run
 

@@ -93,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--report", type=Path, default=ROOT / ".twin/report.json")
     t.add_argument("--cuts", type=int, default=20, help="power cuts (at least 20 for the record)")
     t.add_argument("--seed", type=int, default=None, help="random seed (default: the time)")
-    t.add_argument("--kiosks", type=int, default=2, help="kiosks booted side by side (1-4)")
+    t.add_argument(
+        "--kiosks",
+        type=int,
+        default=1,
+        help="kiosks booted side by side (more share the same two cores: no faster)",
+    )
     args = parser.parse_args(argv)
 
     reason = missing_requirements()

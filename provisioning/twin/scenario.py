@@ -402,7 +402,7 @@ class KioskTwin:
     side (the emulator is single-threaded per busy vCPU; two machines keep both cores busy).
     The first kiosk also takes the restart tests; the power cuts are shared out."""
 
-    def __init__(self, build: Path, work: Path, *, cuts: int, seed: int, kiosks: int = 2) -> None:
+    def __init__(self, build: Path, work: Path, *, cuts: int, seed: int, kiosks: int = 1) -> None:
         self.build, self.work, self.cuts, self.seed = build, work, cuts, seed
         self.results = Results()
         self.hub = TwinHub(work / "hub")
