@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -115,8 +114,3 @@ def copy_card(src: Path, dest: Path) -> Path:
     """A sparse copy (the finalised image stays pristine for the next run)."""
     run("cp", "--sparse=always", src, dest)
     return dest
-
-
-def have(*tools: str) -> list[str]:
-    """The tools in ``tools`` that are not installed."""
-    return [t for t in tools if shutil.which(t) is None]

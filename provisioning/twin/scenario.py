@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioning.twin import frames
-from provisioning.twin.card import Card, copy_card, personalise, run
+from provisioning.twin.card import Card, copy_card, personalise
 from provisioning.twin.hub import TwinHub
 from provisioning.twin.qemu import Machine, TwinError
 
@@ -557,12 +557,3 @@ def _flatten(nodes: list[dict]) -> list[dict]:
         out.append(node)
         out.extend(_flatten(node.get("children", [])))
     return out
-
-
-def have_tools() -> list[str]:
-    needed = ("qemu-system-aarch64", "socat", "mtools", "mdir", "debugfs", "e2fsck", "fsck.fat",
-              "openssl", "sfdisk", "xvfb-run")  # fmt: skip
-    return [t for t in needed if shutil.which(t) is None and t != "mtools"]
-
-
-__all__ = ["KioskTwin", "Results", "have_tools", "log", "run"]
